@@ -1,0 +1,139 @@
+//! The command line: `serve` (default), `migrate`, `account create`.
+
+use std::io::BufRead;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::db::models::account::{Account, NewAccount, TakenIdentifier};
+use crate::domain::{EmailAddress, Language, NewPassword, PasswordProblem, Phone, Username};
+use crate::settings::Settings;
+use crate::startup::Application;
+
+/// Billing Center: the self-service billing portal.
+#[derive(Parser)]
+#[command(name = "billing-center", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the portal, its workers and (when on) the sandbox. The default.
+    Serve,
+    /// Create the database if missing and apply migrations, then exit.
+    Migrate {
+        /// Revert every migration instead (empties the database).
+        #[arg(long)]
+        down_all: bool,
+    },
+    /// Billing Center accounts.
+    Account {
+        #[command(subcommand)]
+        command: AccountCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// Create an account; the password is read from the first line of stdin.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        phone: String,
+        #[arg(long, default_value = "")]
+        company: String,
+        /// `en` or `zh`.
+        #[arg(long, default_value = "en")]
+        language: String,
+    },
+}
+
+/// Runs the parsed command.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::from_env()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings).await,
+        Command::Migrate { down_all } => {
+            let url = settings.database_url.expose_secret();
+            crate::db::ensure_database(url).await?;
+            if down_all {
+                crate::db::revert_all_migrations(url).await
+            } else {
+                crate::db::run_migrations(url).await
+            }
+        }
+        Command::Account { command: AccountCommand::Create { username, email, phone, company, language } } => {
+            create_account(settings, &username, &email, &phone, &company, &language).await
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let app = Application::build(settings).await?;
+    let port = app.port();
+    println!("Billing Center portal: http://127.0.0.1:{port}/");
+    if let (Some(http), Some(smtp)) = (app.sandbox_port(), app.sandbox_smtp_port()) {
+        println!("Sandbox:               http://127.0.0.1:{http}/");
+        println!("Sandbox mailbox:       http://127.0.0.1:{http}/mailbox  (SMTP on 127.0.0.1:{smtp})");
+    }
+    app.run_until_stopped().await.context("server")
+}
+
+async fn create_account(
+    settings: Settings,
+    username: &str,
+    email: &str,
+    phone: &str,
+    company: &str,
+    language: &str,
+) -> anyhow::Result<()> {
+    let describe = |field: &str, invalid: crate::domain::Invalid| {
+        anyhow::anyhow!("{field}: {}", crate::i18n::t_args(Language::En, invalid.message, &invalid.args.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>()))
+    };
+    let username = Username::parse(username).map_err(|e| describe("--username", e))?;
+    let email = EmailAddress::parse(email).map_err(|e| describe("--email", e))?;
+    let phone = Phone::parse(phone).map_err(|e| describe("--phone", e))?;
+    let language = Language::parse(language).map_err(|e| describe("--language", e))?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("reading the password from stdin")?;
+    let typed = line.trim_end_matches(['\r', '\n']);
+    let password = NewPassword::parse(typed, typed, &[username.as_ref(), email.as_ref()]).map_err(|p| match p {
+        PasswordProblem::Password(invalid) => describe("password", invalid),
+        PasswordProblem::Mismatch => anyhow::anyhow!("password: mismatch"),
+    })?;
+
+    let url = settings.database_url.expose_secret();
+    crate::db::ensure_database(url).await?;
+    crate::db::run_migrations(url).await?;
+    let passwords = crate::auth::password::Passwords::new(1, std::time::Duration::from_secs(30));
+    let hash = passwords.hash(SecretString::from(password.expose().to_string())).await?;
+    let pool = crate::db::pool(url, 1)?;
+    let mut conn = pool.get().await.context("connecting to the database")?;
+    let created = Account::create(
+        &mut conn,
+        &NewAccount {
+            username: username.as_ref(),
+            email: email.as_ref(),
+            phone: phone.as_ref(),
+            password_hash: &hash,
+            company_name: company.trim(),
+            language: language.code(),
+        },
+    )
+    .await?;
+    match created {
+        Ok(account) => {
+            println!("Created Billing Center account {} (id {}).", account.username, account.id);
+            Ok(())
+        }
+        Err(TakenIdentifier::Username) => anyhow::bail!("--username: an account with this username exists"),
+        Err(TakenIdentifier::Email) => anyhow::bail!("--email: an account with this email exists"),
+        Err(TakenIdentifier::Phone) => anyhow::bail!("--phone: an account with this phone exists"),
+    }
+}

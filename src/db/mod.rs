@@ -1,0 +1,116 @@
+//! PostgreSQL access: the connection pool, database creation and the embedded
+//! migrations.
+
+pub mod models;
+pub mod schema;
+
+use anyhow::Context;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+/// The pool every request and worker borrows connections from.
+pub type DbPool = Pool<AsyncPgConnection>;
+/// A borrowed connection.
+pub type DbConn = Object<AsyncPgConnection>;
+
+/// The migrations under `migrations/`, compiled into the binary.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// Arbitrary constant naming the advisory lock that serialises migrations when
+/// several instances start at once.
+const MIGRATION_LOCK: i64 = 0x6269_6c6c_696e_67;
+
+/// Builds the pool (connections are opened lazily).
+pub fn pool(database_url: &str, max_size: usize) -> anyhow::Result<DbPool> {
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+    Pool::builder(manager)
+        .max_size(max_size)
+        .wait_timeout(Some(std::time::Duration::from_secs(5)))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .context("building the database pool")
+}
+
+/// Creates the database named in `database_url` when it does not exist yet,
+/// connecting to the `postgres` maintenance database of the same server.
+pub async fn ensure_database(database_url: &str) -> anyhow::Result<()> {
+    if AsyncPgConnection::establish(database_url).await.is_ok() {
+        return Ok(());
+    }
+    let mut url = url::Url::parse(database_url).context("DATABASE_URL is not a URL")?;
+    let name = url.path().trim_start_matches('/').to_string();
+    anyhow::ensure!(!name.is_empty(), "DATABASE_URL names no database");
+    url.set_path("/postgres");
+    let mut conn = AsyncPgConnection::establish(url.as_str())
+        .await
+        .context("connecting to the PostgreSQL server named by DATABASE_URL")?;
+    let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+    match diesel::sql_query(format!("CREATE DATABASE {quoted}")).execute(&mut conn).await {
+        Ok(_) => tracing::info!(database = %name, "created the database"),
+        // Another instance created it between our two connections.
+        Err(diesel::result::Error::DatabaseError(_, info))
+            if info.message().contains("already exists") => {}
+        Err(e) => return Err(e).context("creating the database"),
+    }
+    Ok(())
+}
+
+/// Applies pending migrations. Runs on a blocking thread through
+/// `AsyncConnectionWrapper`, because diesel's migration harness is synchronous and
+/// must not block actix's current-thread runtime.
+pub async fn run_migrations(database_url: &str) -> anyhow::Result<()> {
+    let url = database_url.to_string();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as diesel::Connection>::establish(&url)
+            .context("connecting to run migrations")?;
+        diesel::RunQueryDsl::execute(
+            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")),
+            &mut conn,
+        )
+        .context("taking the migration lock")?;
+        let applied: anyhow::Result<Vec<String>> = conn
+            .run_pending_migrations(MIGRATIONS)
+            .map(|versions| versions.iter().map(ToString::to_string).collect())
+            .map_err(|e| anyhow::anyhow!("applying migrations: {e}"));
+        diesel::RunQueryDsl::execute(
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")),
+            &mut conn,
+        )
+        .context("releasing the migration lock")?;
+        for version in applied? {
+            tracing::info!(%version, "applied migration");
+        }
+        Ok(())
+    })
+    .await
+    .context("the migration thread panicked")?
+}
+
+/// Reverts every migration (used by the reversibility test and `migrate --down`).
+pub async fn revert_all_migrations(database_url: &str) -> anyhow::Result<()> {
+    let url = database_url.to_string();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as diesel::Connection>::establish(&url)?;
+        conn.revert_all_migrations(MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("reverting migrations: {e}"))?;
+        Ok(())
+    })
+    .await
+    .context("the migration thread panicked")?
+}
+
+/// `SELECT 1`, for readiness.
+pub async fn ping(pool: &DbPool) -> anyhow::Result<()> {
+    let mut conn = pool.get().await.context("borrowing a connection")?;
+    diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>("1"))
+        .execute(&mut conn)
+        .await
+        .context("SELECT 1")?;
+    Ok(())
+}
+
+/// Why a connection could not be borrowed.
+pub type PoolError = diesel_async::pooled_connection::deadpool::PoolError;

@@ -1,0 +1,7 @@
+//! One module per table: the row types, the write forms and the queries.
+
+pub mod account;
+pub mod email_outbox;
+pub mod login_throttle;
+pub mod password_reset;
+pub mod session;

@@ -1,0 +1,65 @@
+//! One builder per email. Each renders `templates/email/<name>.txt` and
+//! `.html` in the recipient's language.
+
+use askama::Template;
+
+use super::Email;
+use crate::domain::Language;
+use crate::i18n;
+
+/// What every email template can use: language and brand.
+pub struct EmailContext {
+    pub lang: Language,
+    pub brand: String,
+}
+
+impl EmailContext {
+    /// The message `key` in the email's language.
+    pub fn t(&self, key: &str) -> String {
+        i18n::t(self.lang, key)
+    }
+
+    /// The message `key` with one argument.
+    pub fn t1(&self, key: &str, name: &str, value: impl std::fmt::Display) -> String {
+        i18n::t_args(self.lang, key, &[(name, value.to_string())])
+    }
+
+    /// The `lang` attribute of the HTML part.
+    pub fn html_lang(&self) -> &'static str {
+        i18n::html_lang(self.lang)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email/password_reset.txt")]
+struct PasswordResetText<'a> {
+    ctx: &'a EmailContext,
+    username: &'a str,
+    link: &'a str,
+    minutes: u64,
+}
+
+#[derive(Template)]
+#[template(path = "email/password_reset.html")]
+struct PasswordResetHtml<'a> {
+    ctx: &'a EmailContext,
+    username: &'a str,
+    link: &'a str,
+    minutes: u64,
+}
+
+/// The password reset link.
+pub fn password_reset(
+    ctx: &EmailContext,
+    to: &str,
+    username: &str,
+    link: &str,
+    minutes: u64,
+) -> Result<Email, askama::Error> {
+    Ok(Email {
+        to: to.to_string(),
+        subject: ctx.t1("email-reset-subject", "brand", &ctx.brand),
+        text: PasswordResetText { ctx, username, link, minutes }.render()?,
+        html: PasswordResetHtml { ctx, username, link, minutes }.render()?,
+    })
+}

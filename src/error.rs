@@ -1,0 +1,163 @@
+//! The application error and the error pages.
+//!
+//! Handlers return [`AppError`] for what is not a form problem (forms re-render
+//! themselves with 422). Every 4xx/5xx response without an HTML body, whether
+//! from us, an extractor or the router, is turned into `templates/error.html`
+//! in the user's language by [`render_error_page`]; 5xx pages show the request
+//! id that the log line carries.
+
+use actix_web::body::BoxBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CONTENT_TYPE, HeaderValue};
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{HttpMessage, HttpResponse, ResponseError};
+use askama::Template;
+
+use crate::domain::Language;
+use crate::telemetry::RequestId;
+
+/// What can go wrong outside a form's own validation.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("the form's CSRF token is missing or wrong")]
+    CsrfToken,
+    #[error("a cross-site request was refused")]
+    CrossSite,
+    #[error("password hashing is saturated")]
+    Busy,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        AppError::Unexpected(anyhow::Error::new(e).context("database query"))
+    }
+}
+
+impl From<crate::db::PoolError> for AppError {
+    fn from(e: crate::db::PoolError) -> Self {
+        AppError::Unexpected(anyhow::anyhow!("database pool: {e}"))
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Unexpected(anyhow::Error::new(e).context("rendering a template"))
+    }
+}
+
+impl From<crate::auth::password::HashError> for AppError {
+    fn from(e: crate::auth::password::HashError) -> Self {
+        match e {
+            crate::auth::password::HashError::Busy => AppError::Busy,
+            other => AppError::Unexpected(anyhow::Error::new(other)),
+        }
+    }
+}
+
+/// The message id an error page shows for a specific error, when it has one.
+#[derive(Clone, Copy, Debug)]
+struct ErrorMessage(&'static str);
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::CsrfToken | AppError::CrossSite => StatusCode::FORBIDDEN,
+            AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status_code())
+            .content_type("text/plain; charset=utf-8")
+            .body(self.status_code().canonical_reason().unwrap_or("error"));
+        let message = match self {
+            AppError::CsrfToken => Some("error-page-csrf"),
+            AppError::CrossSite => Some("error-page-cross-site"),
+            _ => None,
+        };
+        if let Some(m) = message {
+            res.extensions_mut().insert(ErrorMessage(m));
+        }
+        if matches!(self, AppError::Busy) {
+            res.headers_mut().insert(
+                actix_web::http::header::RETRY_AFTER,
+                HeaderValue::from_static("5"),
+            );
+        }
+        res
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    ctx: crate::page::PageContext,
+    status: u16,
+    title: String,
+    message: String,
+    request_id: Option<String>,
+}
+
+/// `ErrorHandlers` hook: replaces a bare error response with the error page.
+/// Responses that already are pages (a 422 form, the 429 throttle page) and
+/// machine answers (JSON) are left alone.
+pub fn render_error_page<B>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let already_rendered = res
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/json"));
+    if already_rendered {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let request = res.request().clone();
+    let ctx = crate::page::PageContext::anonymous(&request);
+    let lang = ctx.lang;
+    let specific = res.response().extensions().get::<ErrorMessage>().map(|m| m.0);
+    let (title_key, message_key) = messages_for(status);
+    let page = ErrorPage {
+        status: status.as_u16(),
+        title: crate::i18n::t(lang, title_key),
+        message: crate::i18n::t(lang, specific.unwrap_or(message_key)),
+        request_id: status
+            .is_server_error()
+            .then(|| request.extensions().get::<RequestId>().map(|id| id.to_string()))
+            .flatten(),
+        ctx,
+    };
+    let body = page.render().unwrap_or_else(|_| fallback_body(lang, status));
+    let mut new = HttpResponse::build(status);
+    new.content_type("text/html; charset=utf-8");
+    for (name, value) in res.headers() {
+        if name != CONTENT_TYPE && name != actix_web::http::header::CONTENT_LENGTH {
+            new.insert_header((name.clone(), value.clone()));
+        }
+    }
+    let response: HttpResponse<BoxBody> = new.body(body);
+    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(request, response).map_into_right_body()))
+}
+
+fn messages_for(status: StatusCode) -> (&'static str, &'static str) {
+    match status.as_u16() {
+        404 | 405 => ("error-404-title", "error-404-body"),
+        403 => ("error-403-title", "error-403-body"),
+        413 => ("error-413-title", "error-413-body"),
+        400..=499 => ("error-400-title", "error-400-body"),
+        503 => ("error-503-title", "error-503-body"),
+        _ => ("error-500-title", "error-500-body"),
+    }
+}
+
+fn fallback_body(lang: Language, status: StatusCode) -> String {
+    format!("<!doctype html><title>{status}</title><p>{}</p>", crate::i18n::t(lang, "error-500-body"))
+}

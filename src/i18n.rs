@@ -1,0 +1,103 @@
+//! Locale negotiation and message lookup (Fluent files under `locales/`).
+//!
+//! The locale comes from the `lang` cookie set by the header's switcher, else
+//! from `Accept-Language`, else English.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use actix_web::HttpRequest;
+use fluent_templates::{Loader, fluent_bundle::FluentValue};
+use unic_langid::{LanguageIdentifier, langid};
+
+use crate::domain::Language;
+
+fluent_templates::static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "en",
+        // Unicode isolation marks around arguments would end up in emails and
+        // input values; our arguments are plain text.
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+/// The cookie the language switcher sets.
+pub const LANG_COOKIE: &str = "lang";
+
+static EN: LanguageIdentifier = langid!("en");
+static ZH: LanguageIdentifier = langid!("zh-CN");
+
+fn id(lang: Language) -> &'static LanguageIdentifier {
+    match lang {
+        Language::En => &EN,
+        Language::Zh => &ZH,
+    }
+}
+
+/// The `lang` attribute of a page in `lang`.
+pub fn html_lang(lang: Language) -> &'static str {
+    match lang {
+        Language::En => "en",
+        Language::Zh => "zh-CN",
+    }
+}
+
+/// The message `key` in `lang`.
+pub fn t(lang: Language, key: &str) -> String {
+    LOCALES.lookup(id(lang), key)
+}
+
+/// The message `key` in `lang` with named arguments.
+pub fn t_args(lang: Language, key: &str, args: &[(&str, String)]) -> String {
+    if args.is_empty() {
+        return t(lang, key);
+    }
+    let args: HashMap<Cow<'static, str>, FluentValue> = args
+        .iter()
+        .map(|(k, v)| (Cow::Owned(k.to_string()), FluentValue::from(v.clone())))
+        .collect();
+    LOCALES.lookup_with_args(id(lang), key, &args)
+}
+
+/// The language of this request: switcher cookie, then `Accept-Language`.
+pub fn negotiate(req: &HttpRequest) -> Language {
+    if let Some(lang) = req.cookie(LANG_COOKIE).and_then(|c| Language::parse(c.value()).ok()) {
+        return lang;
+    }
+    req.headers()
+        .get(actix_web::http::header::ACCEPT_LANGUAGE)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| accept_language::intersection_ordered(h, &["en", "zh-CN", "zh"]).into_iter().next())
+        .and_then(|tag| Language::parse(&tag).ok())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn keys(file: &str) -> BTreeSet<String> {
+        file.lines()
+            .filter(|l| !l.starts_with([' ', '#', '.', '\t']) && l.contains(" ="))
+            .filter_map(|l| l.split(" =").next().map(str::to_string))
+            .collect()
+    }
+
+    #[test]
+    fn both_languages_have_every_message() {
+        let en = keys(include_str!("../locales/en/main.ftl"));
+        let zh = keys(include_str!("../locales/zh-CN/main.ftl"));
+        let only_en: Vec<_> = en.difference(&zh).collect();
+        let only_zh: Vec<_> = zh.difference(&en).collect();
+        assert!(only_en.is_empty(), "missing in zh-CN: {only_en:?}");
+        assert!(only_zh.is_empty(), "missing in en: {only_zh:?}");
+    }
+
+    #[test]
+    fn arguments_are_substituted() {
+        let msg = t_args(Language::En, "throttled-body", &[("seconds", "42".into())]);
+        assert!(msg.contains("42"), "{msg}");
+    }
+}

@@ -1,0 +1,141 @@
+//! What every page needs: language, brand, login state, the CSRF token, and
+//! the helpers that turn a page struct into a response.
+
+use std::fmt::Display;
+use std::future::{Ready, ready};
+
+use actix_session::{Session, SessionExt};
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
+use askama::Template;
+
+use crate::auth::session_keys;
+use crate::domain::{Invalid, Language};
+use crate::error::AppError;
+use crate::startup::AppState;
+
+/// The part of every page that does not depend on the page: built from the
+/// request by the extractor.
+pub struct PageContext {
+    pub lang: Language,
+    pub brand: String,
+    /// The current path and query, to come back to after switching language.
+    pub path: String,
+    /// The logged-in account's username, for the header.
+    pub username: Option<String>,
+    session: Option<Session>,
+}
+
+impl PageContext {
+    /// A context that never touches the session (error pages).
+    pub fn anonymous(req: &HttpRequest) -> Self {
+        PageContext {
+            lang: crate::i18n::negotiate(req),
+            brand: brand(req),
+            path: req.uri().path_and_query().map_or("/", |p| p.as_str()).to_string(),
+            username: None,
+            session: None,
+        }
+    }
+
+    /// The message `key` in the page's language.
+    pub fn t(&self, key: &str) -> String {
+        crate::i18n::t(self.lang, key)
+    }
+
+    /// The message `key` with one argument.
+    pub fn t1(&self, key: &str, name: &str, value: impl Display) -> String {
+        crate::i18n::t_args(self.lang, key, &[(name, value.to_string())])
+    }
+
+    /// The message of a refused value.
+    pub fn invalid(&self, invalid: &Invalid) -> String {
+        let args: Vec<(&str, String)> = invalid.args.iter().map(|(k, v)| (*k, v.clone())).collect();
+        crate::i18n::t_args(self.lang, invalid.message, &args)
+    }
+
+    /// The session's CSRF token for the hidden `csrf_token` field.
+    pub fn csrf(&self) -> String {
+        self.session.as_ref().map(crate::auth::csrf::token).unwrap_or_default()
+    }
+
+    /// The `lang` attribute of the page.
+    pub fn html_lang(&self) -> &'static str {
+        crate::i18n::html_lang(self.lang)
+    }
+
+    /// The other language, as (code, label) for the switcher.
+    pub fn other_language(&self) -> (&'static str, &'static str) {
+        match self.lang {
+            Language::En => ("zh", "中文"),
+            Language::Zh => ("en", "English"),
+        }
+    }
+
+    /// The switcher's link to `code`, coming back here.
+    pub fn switch_href(&self, code: &str) -> String {
+        let next: String = form_urlencoded::byte_serialize(self.path.as_bytes()).collect();
+        format!("/locale/{code}?next={next}")
+    }
+}
+
+fn brand(req: &HttpRequest) -> String {
+    req.app_data::<web::Data<AppState>>()
+        .map_or_else(|| "Billing Center".to_string(), |s| s.settings.brand_name.clone())
+}
+
+impl FromRequest for PageContext {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let session = req.get_session();
+        let username = session.get::<String>(session_keys::USERNAME).ok().flatten();
+        ready(Ok(PageContext { username, session: Some(session), ..PageContext::anonymous(req) }))
+    }
+}
+
+/// Per-field messages of a form, in the order found (the error summary lists
+/// them in this order, each linking to its field).
+#[derive(Default)]
+pub struct FormErrors(Vec<(&'static str, String)>);
+
+impl FormErrors {
+    /// Records `message` for `field` (the first message of a field wins).
+    pub fn add(&mut self, field: &'static str, message: String) {
+        if self.get(field).is_none() {
+            self.0.push((field, message));
+        }
+    }
+
+    /// The message for `field`, if any.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+    }
+
+    /// True when the form had no problem.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Every (field, message).
+    pub fn iter(&self) -> impl Iterator<Item = &(&'static str, String)> {
+        self.0.iter()
+    }
+}
+
+/// Renders `page` with `status` as HTML.
+pub fn render(status: StatusCode, page: &impl Template) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(page.render()?))
+}
+
+/// Renders `page` with 200.
+pub fn ok(page: &impl Template) -> Result<HttpResponse, AppError> {
+    render(StatusCode::OK, page)
+}
+
+/// A 303 redirect, the answer to every successful form.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((LOCATION, location)).finish()
+}

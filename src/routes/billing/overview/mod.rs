@@ -1,0 +1,3 @@
+//! GET `/billing`: the account overview.
+
+pub mod get;

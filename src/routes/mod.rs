@@ -1,0 +1,38 @@
+//! Every route, registered in one place. One folder per page: `get.rs`
+//! renders, `post.rs` handles the form.
+
+pub mod billing;
+pub mod health;
+pub mod home;
+pub mod locale;
+pub mod login;
+pub mod logout;
+pub mod password;
+pub mod static_files;
+
+use actix_web::middleware::from_fn;
+use actix_web::web;
+
+/// Registers the portal's routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home::index))
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(health::metrics))
+        .route("/locale/{code}", web::get().to(locale::switch))
+        .route("/login", web::get().to(login::get::login_form))
+        .route("/login", web::post().to(login::post::login))
+        .route("/logout", web::post().to(logout::logout))
+        .route("/password/forgot", web::get().to(password::forgot::get::forgot_form))
+        .route("/password/forgot", web::post().to(password::forgot::post::forgot))
+        .route("/password/reset/{token}", web::get().to(password::reset::get::reset_form))
+        .route("/password/reset/{token}", web::post().to(password::reset::post::reset))
+        .configure(static_files::routes)
+        .service(
+            web::scope("/billing")
+                .wrap(from_fn(crate::auth::guard::require_login))
+                .route("", web::get().to(billing::overview::get::overview))
+                .route("/account", web::get().to(billing::account::get::account_page))
+                .route("/account", web::post().to(billing::account::post::change_password)),
+        );
+}

@@ -1,0 +1,183 @@
+//! Builds the application: database, sandbox, HTTP server, background workers.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_session::SessionMiddleware;
+use actix_session::config::{BrowserSession, TtlExtensionPolicy};
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::Server;
+use actix_web::middleware::{DefaultHeaders, ErrorHandlers, from_fn};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use secrecy::ExposeSecret;
+use url::Url;
+
+use crate::auth::password::Passwords;
+use crate::auth::session_store::PgSessionStore;
+use crate::db::{self, DbPool};
+use crate::email::worker::Mailer;
+use crate::settings::Settings;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub settings: Settings,
+    pub pool: DbPool,
+    pub passwords: Passwords,
+    /// Base of links in emails.
+    pub public_url: Url,
+}
+
+/// A built, not yet running, application.
+pub struct Application {
+    port: u16,
+    server: Server,
+    sandbox: Option<crate::sandbox::Sandbox>,
+    pool: DbPool,
+    mailer: Mailer,
+    settings: Settings,
+}
+
+/// Largest accepted form body; larger posts get 413 before any handler runs.
+const MAX_FORM_BYTES: usize = 64 * 1024;
+
+impl Application {
+    /// Creates the database if needed, migrates it, binds the listeners.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let database_url = settings.database_url.expose_secret().to_string();
+        db::ensure_database(&database_url).await?;
+        db::run_migrations(&database_url).await?;
+        let pool = db::pool(&database_url, settings.database_pool_size)?;
+
+        let sandbox = settings.sandbox.then(|| crate::sandbox::start(&settings)).transpose()?;
+        let smtp_url = match (&settings.smtp_url, &sandbox) {
+            (Some(url), _) => url.expose_secret().to_string(),
+            (None, Some(sandbox)) => format!("smtp://127.0.0.1:{}", sandbox.smtp_port),
+            (None, None) => anyhow::bail!("no mail server: set APP_SMTP_URL or turn APP_SANDBOX on"),
+        };
+        let mailer = Mailer::new(&smtp_url, &settings.mail_from, settings.outbox.send_timeout)?;
+
+        let listener = TcpListener::bind(&settings.listen)
+            .with_context(|| format!("APP_LISTEN {}", settings.listen))?;
+        let address = listener.local_addr()?;
+        let public_url = match &settings.public_url {
+            Some(url) => url.clone(),
+            None => Url::parse(&format!("http://{address}"))?,
+        };
+        crate::metrics::install();
+
+        let state = web::Data::new(AppState {
+            passwords: Passwords::new(settings.auth.hash_concurrency, settings.auth.hash_queue_timeout),
+            settings: settings.clone(),
+            pool: pool.clone(),
+            public_url,
+        });
+        let store = PgSessionStore::new(pool.clone(), settings.auth.session_idle, settings.auth.session_absolute);
+        let key = Key::derive_from(settings.session_key.expose_secret().as_bytes());
+        let secure = settings.cookie_secure;
+        let idle = actix_web::cookie::time::Duration::seconds(
+            i64::try_from(settings.auth.session_idle.as_secs()).unwrap_or(1800),
+        );
+        let server = HttpServer::new(move || {
+            let sessions = SessionMiddleware::builder(store.clone(), key.clone())
+                // `__Host-` pins the cookie to this host over https; browsers
+                // refuse the prefix on plain http, used only in development.
+                .cookie_name(if secure { "__Host-id" } else { "id" }.to_string())
+                .cookie_secure(secure)
+                .cookie_http_only(true)
+                .cookie_same_site(SameSite::Lax)
+                .session_lifecycle(
+                    BrowserSession::default()
+                        .state_ttl(idle)
+                        .state_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
+                )
+                .build();
+            // The last `wrap` is the outermost layer.
+            App::new()
+                .wrap(from_fn(crate::auth::csrf::protect))
+                .wrap(sessions)
+                .wrap(ErrorHandlers::new().default_handler(crate::error::render_error_page))
+                .wrap(security_headers(secure))
+                .wrap(from_fn(crate::telemetry::observe))
+                .app_data(state.clone())
+                .app_data(web::PayloadConfig::new(MAX_FORM_BYTES))
+                .app_data(web::FormConfig::default().limit(MAX_FORM_BYTES))
+                .configure(crate::routes::routes)
+        })
+        .workers(settings.workers)
+        .listen(listener)?
+        .run();
+
+        Ok(Application { port: address.port(), server, sandbox, pool, mailer, settings })
+    }
+
+    /// The portal's port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The sandbox's HTTP port, when it runs.
+    pub fn sandbox_port(&self) -> Option<u16> {
+        self.sandbox.as_ref().map(|s| s.http_port)
+    }
+
+    /// The sandbox's SMTP port, when it runs.
+    pub fn sandbox_smtp_port(&self) -> Option<u16> {
+        self.sandbox.as_ref().map(|s| s.smtp_port)
+    }
+
+    /// Serves until the servers stop, with the background workers running.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        tokio::spawn(crate::email::worker::run(self.pool.clone(), self.mailer, self.settings.outbox));
+        tokio::spawn(housekeeping(self.pool.clone(), self.settings.clone()));
+        match self.sandbox {
+            Some(sandbox) => {
+                let (portal, sandbox) = tokio::join!(self.server, sandbox.server);
+                portal.and(sandbox)
+            }
+            None => self.server.await,
+        }
+    }
+}
+
+/// Headers on every response: no framing, no sniffing, no inline script.
+fn security_headers(secure: bool) -> DefaultHeaders {
+    let headers = DefaultHeaders::new()
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        ))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "strict-origin-when-cross-origin"))
+        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
+        .add(("Cross-Origin-Opener-Policy", "same-origin"))
+        .add(("Cache-Control", "no-store"));
+    if secure {
+        headers.add(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    } else {
+        headers
+    }
+}
+
+/// Deletes what can no longer be used: expired sessions, stale throttle
+/// counters, spent reset tokens.
+async fn housekeeping(pool: DbPool, settings: Settings) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        let result: anyhow::Result<()> = async {
+            let mut conn = pool.get().await?;
+            db::models::session::delete_expired(&mut conn).await?;
+            db::models::login_throttle::delete_stale(&mut conn, settings.auth.throttle.per_identifier.decay)
+                .await?;
+            db::models::password_reset::delete_stale(&mut conn).await?;
+            Ok(())
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %format!("{e:#}"), "housekeeping");
+        }
+    }
+}
