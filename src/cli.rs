@@ -68,9 +68,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 crate::db::run_migrations(url).await
             }
         }
-        Command::Account { command: AccountCommand::Create { username, email, phone, company, language } } => {
-            create_account(settings, &username, &email, &phone, &company, &language).await
-        }
+        Command::Account {
+            command:
+                AccountCommand::Create {
+                    username,
+                    email,
+                    phone,
+                    company,
+                    language,
+                },
+        } => create_account(settings, &username, &email, &phone, &company, &language).await,
     }
 }
 
@@ -80,7 +87,9 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     println!("Billing Center portal: http://127.0.0.1:{port}/");
     if let (Some(http), Some(smtp)) = (app.sandbox_port(), app.sandbox_smtp_port()) {
         println!("Sandbox:               http://127.0.0.1:{http}/");
-        println!("Sandbox mailbox:       http://127.0.0.1:{http}/mailbox  (SMTP on 127.0.0.1:{smtp})");
+        println!(
+            "Sandbox mailbox:       http://127.0.0.1:{http}/mailbox  (SMTP on 127.0.0.1:{smtp})"
+        );
     }
     app.run_until_stopped().await.context("server")
 }
@@ -94,25 +103,43 @@ async fn create_account(
     language: &str,
 ) -> anyhow::Result<()> {
     let describe = |field: &str, invalid: crate::domain::Invalid| {
-        anyhow::anyhow!("{field}: {}", crate::i18n::t_args(Language::En, invalid.message, &invalid.args.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>()))
+        anyhow::anyhow!(
+            "{field}: {}",
+            crate::i18n::t_args(
+                Language::En,
+                invalid.message,
+                &invalid
+                    .args
+                    .iter()
+                    .map(|(k, v)| (*k, v.clone()))
+                    .collect::<Vec<_>>()
+            )
+        )
     };
     let username = Username::parse(username).map_err(|e| describe("--username", e))?;
     let email = EmailAddress::parse(email).map_err(|e| describe("--email", e))?;
     let phone = Phone::parse(phone).map_err(|e| describe("--phone", e))?;
     let language = Language::parse(language).map_err(|e| describe("--language", e))?;
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("reading the password from stdin")?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from stdin")?;
     let typed = line.trim_end_matches(['\r', '\n']);
-    let password = NewPassword::parse(typed, typed, &[username.as_ref(), email.as_ref()]).map_err(|p| match p {
-        PasswordProblem::Password(invalid) => describe("password", invalid),
-        PasswordProblem::Mismatch => anyhow::anyhow!("password: mismatch"),
-    })?;
+    let password = NewPassword::parse(typed, typed, &[username.as_ref(), email.as_ref()]).map_err(
+        |p| match p {
+            PasswordProblem::Password(invalid) => describe("password", invalid),
+            PasswordProblem::Mismatch => anyhow::anyhow!("password: mismatch"),
+        },
+    )?;
 
     let url = settings.database_url.expose_secret();
     crate::db::ensure_database(url).await?;
     crate::db::run_migrations(url).await?;
     let passwords = crate::auth::password::Passwords::new(1, std::time::Duration::from_secs(30));
-    let hash = passwords.hash(SecretString::from(password.expose().to_string())).await?;
+    let hash = passwords
+        .hash(SecretString::from(password.expose().to_string()))
+        .await?;
     let pool = crate::db::pool(url, 1)?;
     let mut conn = pool.get().await.context("connecting to the database")?;
     let created = Account::create(
@@ -129,10 +156,15 @@ async fn create_account(
     .await?;
     match created {
         Ok(account) => {
-            println!("Created Billing Center account {} (id {}).", account.username, account.id);
+            println!(
+                "Created Billing Center account {} (id {}).",
+                account.username, account.id
+            );
             Ok(())
         }
-        Err(TakenIdentifier::Username) => anyhow::bail!("--username: an account with this username exists"),
+        Err(TakenIdentifier::Username) => {
+            anyhow::bail!("--username: an account with this username exists")
+        }
         Err(TakenIdentifier::Email) => anyhow::bail!("--email: an account with this email exists"),
         Err(TakenIdentifier::Phone) => anyhow::bail!("--phone: an account with this phone exists"),
     }

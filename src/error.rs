@@ -108,9 +108,7 @@ struct ErrorPage {
 /// `ErrorHandlers` hook: replaces a bare error response with the error page.
 /// Responses that already are pages (a 422 form, the 429 throttle page) and
 /// machine answers (JSON) are left alone.
-pub fn render_error_page<B>(
-    res: ServiceResponse<B>,
-) -> actix_web::Result<ErrorHandlerResponse<B>> {
+pub fn render_error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
     let already_rendered = res
         .headers()
         .get(CONTENT_TYPE)
@@ -123,7 +121,11 @@ pub fn render_error_page<B>(
     let request = res.request().clone();
     let ctx = crate::page::PageContext::anonymous(&request);
     let lang = ctx.lang;
-    let specific = res.response().extensions().get::<ErrorMessage>().map(|m| m.0);
+    let specific = res
+        .response()
+        .extensions()
+        .get::<ErrorMessage>()
+        .map(|m| m.0);
     let (title_key, message_key) = messages_for(status);
     let page = ErrorPage {
         status: status.as_u16(),
@@ -131,11 +133,18 @@ pub fn render_error_page<B>(
         message: crate::i18n::t(lang, specific.unwrap_or(message_key)),
         request_id: status
             .is_server_error()
-            .then(|| request.extensions().get::<RequestId>().map(|id| id.to_string()))
+            .then(|| {
+                request
+                    .extensions()
+                    .get::<RequestId>()
+                    .map(|id| id.to_string())
+            })
             .flatten(),
         ctx,
     };
-    let body = page.render().unwrap_or_else(|_| fallback_body(lang, status));
+    let body = page
+        .render()
+        .unwrap_or_else(|_| fallback_body(lang, status));
     let mut new = HttpResponse::build(status);
     new.content_type("text/html; charset=utf-8");
     for (name, value) in res.headers() {
@@ -144,7 +153,9 @@ pub fn render_error_page<B>(
         }
     }
     let response: HttpResponse<BoxBody> = new.body(body);
-    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(request, response).map_into_right_body()))
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(request, response).map_into_right_body(),
+    ))
 }
 
 fn messages_for(status: StatusCode) -> (&'static str, &'static str) {
@@ -159,5 +170,8 @@ fn messages_for(status: StatusCode) -> (&'static str, &'static str) {
 }
 
 fn fallback_body(lang: Language, status: StatusCode) -> String {
-    format!("<!doctype html><title>{status}</title><p>{}</p>", crate::i18n::t(lang, "error-500-body"))
+    format!(
+        "<!doctype html><title>{status}</title><p>{}</p>",
+        crate::i18n::t(lang, "error-500-body")
+    )
 }

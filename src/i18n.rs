@@ -62,14 +62,26 @@ pub fn t_args(lang: Language, key: &str, args: &[(&str, String)]) -> String {
 
 /// The language of this request: switcher cookie, then `Accept-Language`.
 pub fn negotiate(req: &HttpRequest) -> Language {
-    if let Some(lang) = req.cookie(LANG_COOKIE).and_then(|c| Language::parse(c.value()).ok()) {
+    if let Some(lang) = req
+        .cookie(LANG_COOKIE)
+        .and_then(|c| Language::parse(c.value()).ok())
+    {
         return lang;
     }
     req.headers()
         .get(actix_web::http::header::ACCEPT_LANGUAGE)
         .and_then(|h| h.to_str().ok())
-        .and_then(|h| accept_language::intersection_ordered(h, &["en", "zh-CN", "zh"]).into_iter().next())
-        .and_then(|tag| Language::parse(&tag).ok())
+        .and_then(|h| {
+            // By preference; any English or Chinese variant picks our one.
+            accept_language::parse(h).into_iter().find_map(|tag| {
+                let primary = tag
+                    .split('-')
+                    .next()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
+                Language::parse(&primary).ok()
+            })
+        })
         .unwrap_or_default()
 }
 

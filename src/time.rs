@@ -10,5 +10,7 @@ pub fn shanghai_date(t: DateTime<Utc>) -> String {
 
 /// `2026-11-27 16:05 (UTC+8)` in Asia/Shanghai.
 pub fn shanghai_minute(t: DateTime<Utc>) -> String {
-    t.with_timezone(&Shanghai).format("%Y-%m-%d %H:%M (UTC+8)").to_string()
+    t.with_timezone(&Shanghai)
+        .format("%Y-%m-%d %H:%M (UTC+8)")
+        .to_string()
 }

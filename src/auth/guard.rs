@@ -18,20 +18,31 @@ pub async fn require_login(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
-    let account = req.get_session().get::<i64>(session_keys::ACCOUNT_ID).ok().flatten();
+    let account = req
+        .get_session()
+        .get::<i64>(session_keys::ACCOUNT_ID)
+        .ok()
+        .flatten();
     match account {
         Some(id) => {
             req.extensions_mut().insert(AccountId(id));
-            next.call(req).await.map(ServiceResponse::map_into_boxed_body)
+            next.call(req)
+                .await
+                .map(ServiceResponse::map_into_boxed_body)
         }
         None => {
             let target = if req.method() == actix_web::http::Method::GET {
-                let wanted = req.uri().path_and_query().map_or("/billing", |p| p.as_str());
+                let wanted = req
+                    .uri()
+                    .path_and_query()
+                    .map_or("/billing", |p| p.as_str());
                 format!("/login?next={}", urlencode(wanted))
             } else {
                 "/login".to_string()
             };
-            let response = HttpResponse::SeeOther().insert_header((LOCATION, target)).finish();
+            let response = HttpResponse::SeeOther()
+                .insert_header((LOCATION, target))
+                .finish();
             Ok(req.into_response(response))
         }
     }

@@ -14,7 +14,11 @@ use sha2::{Digest, Sha256};
 /// A fresh random token: 43 URL-safe characters from the OS-seeded CSPRNG
 /// (about 256 bits), for CSRF tokens, reset links and generated keys.
 pub fn random_token() -> String {
-    rand::rng().sample_iter(&Alphanumeric).take(43).map(char::from).collect()
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(43)
+        .map(char::from)
+        .collect()
 }
 
 /// SHA-256 of a token, the only form in which tokens are stored.

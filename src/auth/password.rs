@@ -49,7 +49,10 @@ impl Passwords {
     /// At most `concurrency` hashes at once; waiting longer than `queue_timeout`
     /// for a slot fails with [`HashError::Busy`].
     pub fn new(concurrency: usize, queue_timeout: Duration) -> Self {
-        Passwords { slots: Arc::new(Semaphore::new(concurrency.max(1))), queue_timeout }
+        Passwords {
+            slots: Arc::new(Semaphore::new(concurrency.max(1))),
+            queue_timeout,
+        }
     }
 
     /// A PHC string for `password`.
@@ -122,9 +125,8 @@ fn outdated(hash: &PasswordHash<'_>) -> bool {
     let current = argon2();
     let wanted = current.params();
     hash.algorithm != argon2::ARGON2ID_IDENT
-        || Params::try_from(hash).is_ok_and(|p| {
-            p.m_cost() < wanted.m_cost() || p.t_cost() < wanted.t_cost()
-        })
+        || Params::try_from(hash)
+            .is_ok_and(|p| p.m_cost() < wanted.m_cost() || p.t_cost() < wanted.t_cost())
 }
 
 #[cfg(test)]
@@ -136,26 +138,43 @@ mod tests {
         let pw = Passwords::new(1, Duration::from_secs(5));
         let hash = pw.hash(SecretString::from("right password")).await.unwrap();
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        let ok = pw.verify(SecretString::from("right password"), Some(hash.clone())).await;
+        let ok = pw
+            .verify(SecretString::from("right password"), Some(hash.clone()))
+            .await;
         assert_eq!(ok.unwrap(), Verified::Yes);
-        let bad = pw.verify(SecretString::from("wrong password"), Some(hash)).await;
+        let bad = pw
+            .verify(SecretString::from("wrong password"), Some(hash))
+            .await;
         assert_eq!(bad.unwrap(), Verified::No);
     }
 
     #[tokio::test]
     async fn unknown_users_never_verify() {
         let pw = Passwords::new(1, Duration::from_secs(5));
-        let res = pw.verify(SecretString::from("anything"), None).await.unwrap();
+        let res = pw
+            .verify(SecretString::from("anything"), None)
+            .await
+            .unwrap();
         assert_eq!(res, Verified::No);
     }
 
     #[tokio::test]
     async fn weaker_hashes_ask_for_a_rehash() {
-        let weak = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(15_000, 2, 1, None).unwrap());
+        let weak = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(15_000, 2, 1, None).unwrap(),
+        );
         let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-        let hash = weak.hash_password(b"old password", &salt).unwrap().to_string();
+        let hash = weak
+            .hash_password(b"old password", &salt)
+            .unwrap()
+            .to_string();
         let pw = Passwords::new(1, Duration::from_secs(5));
-        let res = pw.verify(SecretString::from("old password"), Some(hash)).await.unwrap();
+        let res = pw
+            .verify(SecretString::from("old password"), Some(hash))
+            .await
+            .unwrap();
         assert_eq!(res, Verified::YesButRehash);
     }
 

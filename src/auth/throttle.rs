@@ -5,8 +5,8 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use diesel_async::AsyncPgConnection;
 use diesel::QueryResult;
+use diesel_async::AsyncPgConnection;
 use sha2::{Digest, Sha256};
 
 use crate::db::models::login_throttle;
@@ -24,7 +24,10 @@ impl ThrottleKeys {
     /// sometimes type their password into the login field.
     pub fn new(login: &LoginIdentifier, ip: IpAddr) -> Self {
         let digest = Sha256::digest(login.canonical().as_bytes());
-        ThrottleKeys { identifier: format!("id:{}", hex::encode(digest)), ip: format!("ip:{ip}") }
+        ThrottleKeys {
+            identifier: format!("id:{}", hex::encode(digest)),
+            ip: format!("ip:{ip}"),
+        }
     }
 
     fn both(&self) -> [String; 2] {
@@ -33,7 +36,10 @@ impl ThrottleKeys {
 }
 
 /// How long the caller must still wait, if at all (rounded up to seconds).
-pub async fn wait_time(conn: &mut AsyncPgConnection, keys: &ThrottleKeys) -> QueryResult<Option<u64>> {
+pub async fn wait_time(
+    conn: &mut AsyncPgConnection,
+    keys: &ThrottleKeys,
+) -> QueryResult<Option<u64>> {
     let until = login_throttle::blocked_until(conn, &keys.both()).await?;
     Ok(until.map(|t| {
         let ms = (t - chrono::Utc::now()).num_milliseconds().max(0);
@@ -48,7 +54,10 @@ pub async fn record_failure(
     keys: &ThrottleKeys,
     settings: &ThrottleSettings,
 ) -> QueryResult<()> {
-    for (key, policy) in [(&keys.identifier, &settings.per_identifier), (&keys.ip, &settings.per_ip)] {
+    for (key, policy) in [
+        (&keys.identifier, &settings.per_identifier),
+        (&keys.ip, &settings.per_ip),
+    ] {
         let failures = login_throttle::add_failure(conn, key, policy.decay).await?;
         if let Some(delay) = delay_after(policy, u32::try_from(failures).unwrap_or(u32::MAX)) {
             login_throttle::block(conn, key, delay).await?;

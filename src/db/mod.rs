@@ -21,7 +21,7 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 /// Arbitrary constant naming the advisory lock that serialises migrations when
 /// several instances start at once.
-const MIGRATION_LOCK: i64 = 0x6269_6c6c_696e_67;
+const MIGRATION_LOCK: i64 = 0x0062_696c_6c69_6e67;
 
 /// Builds the pool (connections are opened lazily).
 pub fn pool(database_url: &str, max_size: usize) -> anyhow::Result<DbPool> {
@@ -48,7 +48,10 @@ pub async fn ensure_database(database_url: &str) -> anyhow::Result<()> {
         .await
         .context("connecting to the PostgreSQL server named by DATABASE_URL")?;
     let quoted = format!("\"{}\"", name.replace('"', "\"\""));
-    match diesel::sql_query(format!("CREATE DATABASE {quoted}")).execute(&mut conn).await {
+    match diesel::sql_query(format!("CREATE DATABASE {quoted}"))
+        .execute(&mut conn)
+        .await
+    {
         Ok(_) => tracing::info!(database = %name, "created the database"),
         // Another instance created it between our two connections.
         Err(diesel::result::Error::DatabaseError(_, info))
@@ -64,8 +67,9 @@ pub async fn ensure_database(database_url: &str) -> anyhow::Result<()> {
 pub async fn run_migrations(database_url: &str) -> anyhow::Result<()> {
     let url = database_url.to_string();
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as diesel::Connection>::establish(&url)
-            .context("connecting to run migrations")?;
+        let mut conn =
+            <AsyncConnectionWrapper<AsyncPgConnection> as diesel::Connection>::establish(&url)
+                .context("connecting to run migrations")?;
         diesel::RunQueryDsl::execute(
             diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")),
             &mut conn,
@@ -93,7 +97,8 @@ pub async fn run_migrations(database_url: &str) -> anyhow::Result<()> {
 pub async fn revert_all_migrations(database_url: &str) -> anyhow::Result<()> {
     let url = database_url.to_string();
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as diesel::Connection>::establish(&url)?;
+        let mut conn =
+            <AsyncConnectionWrapper<AsyncPgConnection> as diesel::Connection>::establish(&url)?;
         conn.revert_all_migrations(MIGRATIONS)
             .map_err(|e| anyhow::anyhow!("reverting migrations: {e}"))?;
         Ok(())

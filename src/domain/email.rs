@@ -39,7 +39,14 @@ mod tests {
 
     #[test]
     fn invalid_emails() {
-        for bad in ["", "plain", "@example.com", "a@", "a b@c.d", &format!("{}@x.cn", "a".repeat(260))] {
+        for bad in [
+            "",
+            "plain",
+            "@example.com",
+            "a@",
+            "a b@c.d",
+            &format!("{}@x.cn", "a".repeat(260)),
+        ] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad}");
         }
     }

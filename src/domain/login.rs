@@ -41,10 +41,22 @@ mod tests {
 
     #[test]
     fn each_shape_is_recognised() {
-        assert!(matches!(LoginIdentifier::parse("alice"), Ok(LoginIdentifier::Username(_))));
-        assert!(matches!(LoginIdentifier::parse("a@b.cn"), Ok(LoginIdentifier::Email(_))));
-        assert!(matches!(LoginIdentifier::parse("13812345678"), Ok(LoginIdentifier::Phone(_))));
-        assert!(matches!(LoginIdentifier::parse("+15035550100"), Ok(LoginIdentifier::Phone(_))));
+        assert!(matches!(
+            LoginIdentifier::parse("alice"),
+            Ok(LoginIdentifier::Username(_))
+        ));
+        assert!(matches!(
+            LoginIdentifier::parse("a@b.cn"),
+            Ok(LoginIdentifier::Email(_))
+        ));
+        assert!(matches!(
+            LoginIdentifier::parse("13812345678"),
+            Ok(LoginIdentifier::Phone(_))
+        ));
+        assert!(matches!(
+            LoginIdentifier::parse("+15035550100"),
+            Ok(LoginIdentifier::Phone(_))
+        ));
     }
 
     #[test]

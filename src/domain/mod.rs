@@ -25,7 +25,10 @@ pub struct Invalid {
 impl Invalid {
     /// A refusal without arguments.
     pub fn new(message: &'static str) -> Self {
-        Invalid { message, args: Vec::new() }
+        Invalid {
+            message,
+            args: Vec::new(),
+        }
     }
 
     /// Adds an argument for the message.

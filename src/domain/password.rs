@@ -80,14 +80,24 @@ mod tests {
     #[test]
     fn short_common_and_mismatched_passwords_are_refused() {
         let short = NewPassword::parse("abc", "abc", &[]);
-        assert!(matches!(short, Err(PasswordProblem::Password(i)) if i.message == "error-password-short"));
+        assert!(
+            matches!(short, Err(PasswordProblem::Password(i)) if i.message == "error-password-short")
+        );
         let common = NewPassword::parse("password1234", "password1234", &[]);
-        assert!(matches!(common, Err(PasswordProblem::Password(i)) if i.message == "error-password-weak"));
+        assert!(
+            matches!(common, Err(PasswordProblem::Password(i)) if i.message == "error-password-weak")
+        );
         let own_name = NewPassword::parse("alicealice2026", "alicealice2026", &["alice"]);
         assert!(own_name.is_err());
         let long = "x".repeat(129);
-        assert!(matches!(NewPassword::parse(&long, &long, &[]), Err(PasswordProblem::Password(_))));
+        assert!(matches!(
+            NewPassword::parse(&long, &long, &[]),
+            Err(PasswordProblem::Password(_))
+        ));
         let pw = "correct horse battery staple";
-        assert!(matches!(NewPassword::parse(pw, "other", &[]), Err(PasswordProblem::Mismatch)));
+        assert!(matches!(
+            NewPassword::parse(pw, "other", &[]),
+            Err(PasswordProblem::Mismatch)
+        ));
     }
 }

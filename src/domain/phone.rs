@@ -44,19 +44,39 @@ mod tests {
 
     #[test]
     fn mainland_numbers_get_the_country_code() {
-        assert_eq!(Phone::parse("13812345678").unwrap().as_ref(), "+8613812345678");
-        assert_eq!(Phone::parse("138-1234-5678").unwrap().as_ref(), "+8613812345678");
+        assert_eq!(
+            Phone::parse("13812345678").unwrap().as_ref(),
+            "+8613812345678"
+        );
+        assert_eq!(
+            Phone::parse("138-1234-5678").unwrap().as_ref(),
+            "+8613812345678"
+        );
     }
 
     #[test]
     fn e164_numbers_are_kept() {
-        assert_eq!(Phone::parse("+1 503 555 0100").unwrap().as_ref(), "+15035550100");
-        assert_eq!(Phone::parse("+8613812345678").unwrap().as_ref(), "+8613812345678");
+        assert_eq!(
+            Phone::parse("+1 503 555 0100").unwrap().as_ref(),
+            "+15035550100"
+        );
+        assert_eq!(
+            Phone::parse("+8613812345678").unwrap().as_ref(),
+            "+8613812345678"
+        );
     }
 
     #[test]
     fn invalid_numbers() {
-        for bad in ["", "12812345678", "1381234567", "+0123456789", "+12", "phone", "+1234567890123456"] {
+        for bad in [
+            "",
+            "12812345678",
+            "1381234567",
+            "+0123456789",
+            "+12",
+            "phone",
+            "+1234567890123456",
+        ] {
             assert!(Phone::parse(bad).is_err(), "{bad}");
         }
     }

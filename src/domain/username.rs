@@ -45,7 +45,16 @@ mod tests {
 
     #[test]
     fn invalid_usernames() {
-        for bad in ["", "ab", "1abc", "_abc", "ab c", "a@b.c", "名字abc", &"a".repeat(33)] {
+        for bad in [
+            "",
+            "ab",
+            "1abc",
+            "_abc",
+            "ab c",
+            "a@b.c",
+            "名字abc",
+            &"a".repeat(33),
+        ] {
             assert!(Username::parse(bad).is_err(), "{bad}");
         }
     }

@@ -59,7 +59,19 @@ pub fn password_reset(
     Ok(Email {
         to: to.to_string(),
         subject: ctx.t1("email-reset-subject", "brand", &ctx.brand),
-        text: PasswordResetText { ctx, username, link, minutes }.render()?,
-        html: PasswordResetHtml { ctx, username, link, minutes }.render()?,
+        text: PasswordResetText {
+            ctx,
+            username,
+            link,
+            minutes,
+        }
+        .render()?,
+        html: PasswordResetHtml {
+            ctx,
+            username,
+            link,
+            minutes,
+        }
+        .render()?,
     })
 }

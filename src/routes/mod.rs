@@ -23,16 +23,34 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/login", web::get().to(login::get::login_form))
         .route("/login", web::post().to(login::post::login))
         .route("/logout", web::post().to(logout::logout))
-        .route("/password/forgot", web::get().to(password::forgot::get::forgot_form))
-        .route("/password/forgot", web::post().to(password::forgot::post::forgot))
-        .route("/password/reset/{token}", web::get().to(password::reset::get::reset_form))
-        .route("/password/reset/{token}", web::post().to(password::reset::post::reset))
+        .route(
+            "/password/forgot",
+            web::get().to(password::forgot::get::forgot_form),
+        )
+        .route(
+            "/password/forgot",
+            web::post().to(password::forgot::post::forgot),
+        )
+        .route(
+            "/password/reset/{token}",
+            web::get().to(password::reset::get::reset_form),
+        )
+        .route(
+            "/password/reset/{token}",
+            web::post().to(password::reset::post::reset),
+        )
         .configure(static_files::routes)
         .service(
             web::scope("/billing")
                 .wrap(from_fn(crate::auth::guard::require_login))
                 .route("", web::get().to(billing::overview::get::overview))
-                .route("/account", web::get().to(billing::account::get::account_page))
-                .route("/account", web::post().to(billing::account::post::change_password)),
+                .route(
+                    "/account",
+                    web::get().to(billing::account::get::account_page),
+                )
+                .route(
+                    "/account",
+                    web::post().to(billing::account::post::change_password),
+                ),
         );
 }

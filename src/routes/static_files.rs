@@ -9,22 +9,32 @@ const SANDBOX_CSS: &str = include_str!("../../static/css/sandbox.css");
 
 /// Registers `/static/...`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/static/css/app.css", web::get().to(|req: HttpRequest| async move { css(&req, APP_CSS) }))
-        .route(
-            "/static/css/sandbox.css",
-            web::get().to(|req: HttpRequest| async move { css(&req, SANDBOX_CSS) }),
-        );
+    cfg.route(
+        "/static/css/app.css",
+        web::get().to(|req: HttpRequest| async move { css(&req, APP_CSS) }),
+    )
+    .route(
+        "/static/css/sandbox.css",
+        web::get().to(|req: HttpRequest| async move { css(&req, SANDBOX_CSS) }),
+    );
 }
 
 fn css(req: &HttpRequest, body: &'static str) -> HttpResponse {
     use sha2::{Digest, Sha256};
-    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(body.as_bytes()))[..16]);
+    let etag = format!(
+        "\"{}\"",
+        &hex::encode(Sha256::digest(body.as_bytes()))[..16]
+    );
     let cached = req
         .headers()
         .get(IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
-    let mut res = if cached { HttpResponse::NotModified() } else { HttpResponse::Ok() };
+    let mut res = if cached {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
     res.insert_header((ETAG, etag))
         .insert_header((CACHE_CONTROL, "public, max-age=86400"));
     if cached {

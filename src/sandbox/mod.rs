@@ -21,8 +21,12 @@ pub struct Sandbox {
 
 /// Binds the sandbox's HTTP and SMTP listeners and starts the SMTP thread.
 pub fn start(settings: &Settings) -> anyhow::Result<Sandbox> {
-    let smtp_listener = TcpListener::bind(&settings.sandbox_smtp_listen)
-        .map_err(|e| anyhow::anyhow!("APP_SANDBOX_SMTP_LISTEN {}: {e}", settings.sandbox_smtp_listen))?;
+    let smtp_listener = TcpListener::bind(&settings.sandbox_smtp_listen).map_err(|e| {
+        anyhow::anyhow!(
+            "APP_SANDBOX_SMTP_LISTEN {}: {e}",
+            settings.sandbox_smtp_listen
+        )
+    })?;
     let smtp_port = smtp_listener.local_addr()?.port();
     let mailbox = mailbox::Mailbox::default();
     mailbox::smtp::spawn(smtp_listener, mailbox.clone())?;
@@ -43,9 +47,15 @@ pub fn start(settings: &Settings) -> anyhow::Result<Sandbox> {
     .disable_signals()
     .listen(http_listener)?
     .run();
-    Ok(Sandbox { server, http_port, smtp_port })
+    Ok(Sandbox {
+        server,
+        http_port,
+        smtp_port,
+    })
 }
 
 async fn index() -> HttpResponse {
-    HttpResponse::SeeOther().insert_header(("Location", "/mailbox")).finish()
+    HttpResponse::SeeOther()
+        .insert_header(("Location", "/mailbox"))
+        .finish()
 }

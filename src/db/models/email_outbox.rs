@@ -35,7 +35,10 @@ pub struct NewOutboxEmail<'a> {
 impl OutboxEmail {
     /// Queues an email; a second email with the same dedup key is ignored.
     /// Call it inside the transaction of the change that causes the email.
-    pub async fn enqueue(conn: &mut AsyncPgConnection, new: &NewOutboxEmail<'_>) -> QueryResult<bool> {
+    pub async fn enqueue(
+        conn: &mut AsyncPgConnection,
+        new: &NewOutboxEmail<'_>,
+    ) -> QueryResult<bool> {
         diesel::insert_into(email_outbox::table)
             .values(new)
             .on_conflict(email_outbox::dedup_key)
@@ -47,7 +50,10 @@ impl OutboxEmail {
 
     /// Locks up to `limit` due emails that no other worker holds. Must run inside
     /// a transaction; the locks end with it.
-    pub async fn claim_due(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<Vec<OutboxEmail>> {
+    pub async fn claim_due(
+        conn: &mut AsyncPgConnection,
+        limit: i64,
+    ) -> QueryResult<Vec<OutboxEmail>> {
         email_outbox::table
             .filter(email_outbox::status.eq("pending"))
             .filter(email_outbox::next_attempt_at.le(diesel::dsl::now))
@@ -97,7 +103,9 @@ impl OutboxEmail {
     /// How many emails wait (pending) and how many were given up (dead).
     pub async fn depth(conn: &mut AsyncPgConnection) -> QueryResult<(i64, i64)> {
         let count = |status: &'static str| {
-            email_outbox::table.filter(email_outbox::status.eq(status)).count()
+            email_outbox::table
+                .filter(email_outbox::status.eq(status))
+                .count()
         };
         let pending = count("pending").get_result(conn).await?;
         let dead = count("dead").get_result(conn).await?;
@@ -108,5 +116,6 @@ impl OutboxEmail {
 /// The wait before attempt `attempts + 1`: `base` doubling per attempt, at most
 /// an hour.
 pub fn backoff(base: Duration, attempts: u32) -> Duration {
-    base.saturating_mul(2u32.saturating_pow(attempts.min(16))).min(Duration::from_secs(3600))
+    base.saturating_mul(2u32.saturating_pow(attempts.min(16)))
+        .min(Duration::from_secs(3600))
 }

@@ -84,4 +84,3 @@ pub async fn delete_stale(conn: &mut AsyncPgConnection, decay: Duration) -> Quer
     .execute(conn)
     .await
 }
-

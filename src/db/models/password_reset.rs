@@ -27,7 +27,10 @@ pub async fn create(
 }
 
 /// The account of a token that is unused and unexpired.
-pub async fn find_valid(conn: &mut AsyncPgConnection, token_hash: &[u8]) -> QueryResult<Option<i64>> {
+pub async fn find_valid(
+    conn: &mut AsyncPgConnection,
+    token_hash: &[u8],
+) -> QueryResult<Option<i64>> {
     tokens::table
         .filter(tokens::token_hash.eq(token_hash))
         .filter(tokens::used_at.is_null())
@@ -56,11 +59,15 @@ pub async fn consume(conn: &mut AsyncPgConnection, token_hash: &[u8]) -> QueryRe
 
 /// Invalidates every other open token of the account (after a reset).
 pub async fn revoke_all(conn: &mut AsyncPgConnection, account_id: i64) -> QueryResult<()> {
-    diesel::update(tokens::table.filter(tokens::account_id.eq(account_id)).filter(tokens::used_at.is_null()))
-        .set(tokens::used_at.eq(diesel::dsl::now))
-        .execute(conn)
-        .await
-        .map(drop)
+    diesel::update(
+        tokens::table
+            .filter(tokens::account_id.eq(account_id))
+            .filter(tokens::used_at.is_null()),
+    )
+    .set(tokens::used_at.eq(diesel::dsl::now))
+    .execute(conn)
+    .await
+    .map(drop)
 }
 
 /// Removes tokens that can no longer be used.
@@ -78,7 +85,9 @@ pub async fn created_since(
 ) -> QueryResult<bool> {
     let since = chrono::Utc::now() - chrono::Duration::from_std(interval).unwrap_or_default();
     diesel::select(diesel::dsl::exists(
-        tokens::table.filter(tokens::account_id.eq(account_id)).filter(tokens::created_at.gt(since)),
+        tokens::table
+            .filter(tokens::account_id.eq(account_id))
+            .filter(tokens::created_at.gt(since)),
     ))
     .get_result(conn)
     .await

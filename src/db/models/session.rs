@@ -94,7 +94,11 @@ pub async fn update(
 }
 
 /// Pushes a live session's idle expiry.
-pub async fn touch(conn: &mut AsyncPgConnection, id_hash: &[u8], idle: Duration) -> QueryResult<()> {
+pub async fn touch(
+    conn: &mut AsyncPgConnection,
+    id_hash: &[u8],
+    idle: Duration,
+) -> QueryResult<()> {
     diesel::sql_query(
         "UPDATE sessions SET expires_at = LEAST(now() + $2, absolute_expires_at)
          WHERE id_hash = $1 AND expires_at > now()",
@@ -108,11 +112,17 @@ pub async fn touch(conn: &mut AsyncPgConnection, id_hash: &[u8], idle: Duration)
 
 /// Deletes one session.
 pub async fn delete(conn: &mut AsyncPgConnection, id_hash: &[u8]) -> QueryResult<()> {
-    diesel::delete(sessions::table.find(id_hash)).execute(conn).await.map(drop)
+    diesel::delete(sessions::table.find(id_hash))
+        .execute(conn)
+        .await
+        .map(drop)
 }
 
 /// Revokes every session of an account (password change or reset).
-pub async fn delete_for_account(conn: &mut AsyncPgConnection, account_id: i64) -> QueryResult<usize> {
+pub async fn delete_for_account(
+    conn: &mut AsyncPgConnection,
+    account_id: i64,
+) -> QueryResult<usize> {
     diesel::delete(sessions::table.filter(sessions::account_id.eq(account_id)))
         .execute(conn)
         .await
@@ -120,11 +130,13 @@ pub async fn delete_for_account(conn: &mut AsyncPgConnection, account_id: i64) -
 
 /// Removes sessions past either timeout.
 pub async fn delete_expired(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
-    diesel::delete(sessions::table.filter(
-        sessions::expires_at
-            .lt(diesel::dsl::now)
-            .or(sessions::absolute_expires_at.lt(diesel::dsl::now)),
-    ))
+    diesel::delete(
+        sessions::table.filter(
+            sessions::expires_at
+                .lt(diesel::dsl::now)
+                .or(sessions::absolute_expires_at.lt(diesel::dsl::now)),
+        ),
+    )
     .execute(conn)
     .await
 }

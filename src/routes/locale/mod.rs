@@ -15,7 +15,11 @@ pub struct Next {
 /// Remembers the language in a cookie and goes back to the page.
 pub async fn switch(code: web::Path<String>, query: web::Query<Next>) -> HttpResponse {
     let back = crate::auth::guard::safe_next(query.next.as_deref()).to_string();
-    let back = if query.next.is_none() { "/".to_string() } else { back };
+    let back = if query.next.is_none() {
+        "/".to_string()
+    } else {
+        back
+    };
     let mut res = crate::page::see_other(&back);
     if let Ok(lang) = Language::parse(&code) {
         let cookie = Cookie::build(LANG_COOKIE, lang.code())

@@ -33,7 +33,11 @@ pub async fn login(
     state: web::Data<AppState>,
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
-    let LoginForm { login, password, next } = form.into_inner();
+    let LoginForm {
+        login,
+        password,
+        next,
+    } = form.into_inner();
     let mut errors = FormErrors::default();
     if login.trim().is_empty() {
         errors.add("login", ctx.t("error-required"));
@@ -53,21 +57,27 @@ pub async fn login(
     let mut conn = state.pool.get().await?;
     if let Some(seconds) = throttle::wait_time(&mut conn, &keys).await? {
         tracing::info!(seconds, "login throttled");
-        return render(StatusCode::TOO_MANY_REQUESTS, &ThrottledPage { ctx, seconds })
-            .map(|mut res| {
-                res.headers_mut().insert(
-                    actix_web::http::header::RETRY_AFTER,
-                    actix_web::http::header::HeaderValue::from(seconds),
-                );
-                res
-            });
+        return render(
+            StatusCode::TOO_MANY_REQUESTS,
+            &ThrottledPage { ctx, seconds },
+        )
+        .map(|mut res| {
+            res.headers_mut().insert(
+                actix_web::http::header::RETRY_AFTER,
+                actix_web::http::header::HeaderValue::from(seconds),
+            );
+            res
+        });
     }
     let account = Account::find_by_login(&mut conn, &identifier).await?;
     // Never hold a connection while hashing.
     drop(conn);
 
     let stored = account.as_ref().map(|a| a.password_hash.clone());
-    let verified = state.passwords.verify(SecretString::from(password.clone()), stored).await?;
+    let verified = state
+        .passwords
+        .verify(SecretString::from(password.clone()), stored)
+        .await?;
     let mut conn = state.pool.get().await?;
     let account = match (verified, account) {
         (Verified::Yes | Verified::YesButRehash, Some(account)) => account,
@@ -95,11 +105,22 @@ pub async fn login(
 }
 
 /// The form again, with its messages and without the password.
-fn refuse(ctx: PageContext, errors: FormErrors, login: String, next: String) -> Result<HttpResponse, AppError> {
+fn refuse(
+    ctx: PageContext,
+    errors: FormErrors,
+    login: String,
+    next: String,
+) -> Result<HttpResponse, AppError> {
     let next = crate::auth::guard::safe_next(Some(&next)).to_string();
     render(
         StatusCode::UNPROCESSABLE_ENTITY,
-        &LoginPage { ctx, errors, notice: None, login, next },
+        &LoginPage {
+            ctx,
+            errors,
+            notice: None,
+            login,
+            next,
+        },
     )
 }
 
@@ -109,9 +130,18 @@ fn client_ip(req: &HttpRequest, state: &AppState) -> std::net::IpAddr {
     let forwarded = state
         .settings
         .trust_forwarded_for
-        .then(|| req.connection_info().realip_remote_addr().map(str::to_string))
+        .then(|| {
+            req.connection_info()
+                .realip_remote_addr()
+                .map(str::to_string)
+        })
         .flatten()
-        .and_then(|a| a.parse::<std::net::SocketAddr>().map(|s| s.ip()).or_else(|_| a.parse()).ok());
+        .and_then(|a| {
+            a.parse::<std::net::SocketAddr>()
+                .map(|s| s.ip())
+                .or_else(|_| a.parse())
+                .ok()
+        });
     forwarded
         .or_else(|| req.peer_addr().map(|a| a.ip()))
         .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))

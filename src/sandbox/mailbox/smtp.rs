@@ -17,7 +17,11 @@ struct Receiver {
 
 impl Handler for Receiver {
     fn helo(&mut self, _ip: IpAddr, _domain: &str) -> Response {
-        if self.mailbox.refusing() { NO_SERVICE } else { OK }
+        if self.mailbox.refusing() {
+            NO_SERVICE
+        } else {
+            OK
+        }
     }
 
     fn data_start(&mut self, _domain: &str, from: &str, _is8bit: bool, to: &[String]) -> Response {
@@ -38,11 +42,26 @@ impl Handler for Receiver {
             id: 0,
             to: std::mem::take(&mut self.to),
             from: std::mem::take(&mut self.from),
-            subject: parsed.as_ref().and_then(|m| m.subject()).unwrap_or_default().to_string(),
-            message_id: parsed.as_ref().and_then(|m| m.message_id()).map(str::to_string),
+            subject: parsed
+                .as_ref()
+                .and_then(|m| m.subject())
+                .unwrap_or_default()
+                .to_string(),
+            message_id: parsed
+                .as_ref()
+                .and_then(|m| m.message_id())
+                .map(str::to_string),
             received_at: chrono::Utc::now(),
-            text: parsed.as_ref().and_then(|m| m.body_text(0)).unwrap_or_default().into_owned(),
-            html: parsed.as_ref().and_then(|m| m.body_html(0)).unwrap_or_default().into_owned(),
+            text: parsed
+                .as_ref()
+                .and_then(|m| m.body_text(0))
+                .unwrap_or_default()
+                .into_owned(),
+            html: parsed
+                .as_ref()
+                .and_then(|m| m.body_html(0))
+                .unwrap_or_default()
+                .into_owned(),
         };
         self.mailbox.store(message);
         self.data.clear();
@@ -52,7 +71,12 @@ impl Handler for Receiver {
 
 /// Serves SMTP on `listener` in a background thread for the life of the process.
 pub fn spawn(listener: TcpListener, mailbox: Mailbox) -> anyhow::Result<()> {
-    let handler = Receiver { mailbox, from: String::new(), to: Vec::new(), data: Vec::new() };
+    let handler = Receiver {
+        mailbox,
+        from: String::new(),
+        to: Vec::new(),
+        data: Vec::new(),
+    };
     let mut server = Server::new(handler);
     server
         .with_name("sandbox.localhost")
@@ -60,10 +84,12 @@ pub fn spawn(listener: TcpListener, mailbox: Mailbox) -> anyhow::Result<()> {
         .with_ssl(SslConfig::None)
         .map_err(|e| anyhow::anyhow!("sandbox SMTP: {e}"))?
         .with_tcp_listener(listener);
-    std::thread::Builder::new().name("sandbox-smtp".into()).spawn(move || {
-        if let Err(e) = server.serve() {
-            tracing::error!(error = %e, "sandbox SMTP listener stopped");
-        }
-    })?;
+    std::thread::Builder::new()
+        .name("sandbox-smtp".into())
+        .spawn(move || {
+            if let Err(e) = server.serve() {
+                tracing::error!(error = %e, "sandbox SMTP listener stopped");
+            }
+        })?;
     Ok(())
 }

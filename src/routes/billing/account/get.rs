@@ -13,5 +13,10 @@ pub async fn account_page(
     account_id: web::ReqData<AccountId>,
 ) -> Result<HttpResponse, AppError> {
     let account = crate::routes::billing::current_account(&state, *account_id).await?;
-    ok(&AccountPage { ctx, section: "account", account, errors: FormErrors::default() })
+    ok(&AccountPage {
+        ctx,
+        section: "account",
+        account,
+        errors: FormErrors::default(),
+    })
 }

@@ -42,26 +42,42 @@ pub async fn change_password(
     } else {
         let verified = state
             .passwords
-            .verify(SecretString::from(form.current_password), Some(account.password_hash.clone()))
+            .verify(
+                SecretString::from(form.current_password),
+                Some(account.password_hash.clone()),
+            )
             .await?;
         if verified == Verified::No {
             errors.add("current_password", ctx.t("error-current-password"));
         }
     }
-    let new_password =
-        NewPassword::parse(&form.password, &form.password_confirm, &[&account.username, &account.email]);
+    let new_password = NewPassword::parse(
+        &form.password,
+        &form.password_confirm,
+        &[&account.username, &account.email],
+    );
     match &new_password {
         Err(PasswordProblem::Password(invalid)) => errors.add("password", ctx.invalid(invalid)),
-        Err(PasswordProblem::Mismatch) => errors.add("password_confirm", ctx.t("error-password-mismatch")),
+        Err(PasswordProblem::Mismatch) => {
+            errors.add("password_confirm", ctx.t("error-password-mismatch"))
+        }
         Ok(_) => {}
     }
     let (Ok(new_password), true) = (new_password, errors.is_empty()) else {
         return render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &AccountPage { ctx, section: "account", account, errors },
+            &AccountPage {
+                ctx,
+                section: "account",
+                account,
+                errors,
+            },
         );
     };
-    let hash = state.passwords.hash(new_password.secret().expose_secret().into()).await?;
+    let hash = state
+        .passwords
+        .hash(new_password.secret().expose_secret().into())
+        .await?;
     let mut conn = state.pool.get().await?;
     conn.transaction(async |conn| {
         Account::set_password_hash(conn, account.id, &hash).await?;

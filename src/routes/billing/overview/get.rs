@@ -24,5 +24,10 @@ pub async fn overview(
 ) -> Result<HttpResponse, AppError> {
     let account = super::super::current_account(&state, *account_id).await?;
     let member_since = crate::time::shanghai_date(account.created_at);
-    ok(&OverviewPage { ctx, section: "overview", account, member_since })
+    ok(&OverviewPage {
+        ctx,
+        section: "overview",
+        account,
+        member_since,
+    })
 }

@@ -6,5 +6,9 @@ use crate::page::{FormErrors, PageContext, ok};
 
 /// GET `/password/forgot`.
 pub async fn forgot_form(ctx: PageContext) -> Result<HttpResponse, AppError> {
-    ok(&ForgotPage { ctx, errors: FormErrors::default(), email: String::new() })
+    ok(&ForgotPage {
+        ctx,
+        errors: FormErrors::default(),
+        email: String::new(),
+    })
 }

@@ -34,19 +34,35 @@ pub async fn forgot(
         Err(invalid) => {
             let mut errors = FormErrors::default();
             errors.add("email", ctx.invalid(&invalid));
-            return render(StatusCode::UNPROCESSABLE_ENTITY, &ForgotPage { ctx, errors, email: raw });
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &ForgotPage {
+                    ctx,
+                    errors,
+                    email: raw,
+                },
+            );
         }
     };
     let mut conn = state.pool.get().await?;
     if let Some(account) = Account::find_by_email(&mut conn, email.as_ref()).await? {
         let token = crate::auth::random_token();
         let hash = crate::auth::token_hash(&token);
-        let link = state.public_url.join(&format!("/password/reset/{token}")).map_err(anyhow::Error::from)?;
+        let link = state
+            .public_url
+            .join(&format!("/password/reset/{token}"))
+            .map_err(anyhow::Error::from)?;
         let mail_ctx = EmailContext {
             lang: Language::parse(&account.language).unwrap_or_default(),
             brand: state.settings.brand_name.clone(),
         };
-        let message = reset_email(&mail_ctx, &account.email, &account.username, link.as_str(), RESET_TTL.as_secs() / 60)?;
+        let message = reset_email(
+            &mail_ctx,
+            &account.email,
+            &account.username,
+            link.as_str(),
+            RESET_TTL.as_secs() / 60,
+        )?;
         let dedup = format!("password-reset:{}", hex::encode(&hash));
         conn.transaction(async |conn| {
             if password_reset::created_since(conn, account.id, RESEND_INTERVAL).await? {
@@ -59,5 +75,8 @@ pub async fn forgot(
         .await?;
         tracing::info!(account_id = account.id, "password reset requested");
     }
-    ok(&ForgotSentPage { ctx, minutes: RESET_TTL.as_secs() / 60 })
+    ok(&ForgotSentPage {
+        ctx,
+        minutes: RESET_TTL.as_secs() / 60,
+    })
 }

@@ -14,7 +14,11 @@ pub async fn reset_form(
 ) -> Result<HttpResponse, AppError> {
     let mut conn = state.pool.get().await?;
     match password_reset::find_valid(&mut conn, &crate::auth::token_hash(&token)).await? {
-        Some(_) => ok(&ResetPage { ctx, errors: FormErrors::default() }).map(no_referrer),
+        Some(_) => ok(&ResetPage {
+            ctx,
+            errors: FormErrors::default(),
+        })
+        .map(no_referrer),
         None => invalid_link(ctx),
     }
 }

@@ -48,12 +48,18 @@ pub async fn reset(
             let mut errors = FormErrors::default();
             match problem {
                 PasswordProblem::Password(invalid) => errors.add("password", ctx.invalid(&invalid)),
-                PasswordProblem::Mismatch => errors.add("password_confirm", ctx.t("error-password-mismatch")),
+                PasswordProblem::Mismatch => {
+                    errors.add("password_confirm", ctx.t("error-password-mismatch"))
+                }
             }
-            return render(StatusCode::UNPROCESSABLE_ENTITY, &ResetPage { ctx, errors }).map(no_referrer);
+            return render(StatusCode::UNPROCESSABLE_ENTITY, &ResetPage { ctx, errors })
+                .map(no_referrer);
         }
     };
-    let new_hash = state.passwords.hash(password.secret().expose_secret().into()).await?;
+    let new_hash = state
+        .passwords
+        .hash(password.secret().expose_secret().into())
+        .await?;
     let mut conn = state.pool.get().await?;
     let done = conn
         .transaction(async |conn| {

@@ -1,0 +1,300 @@
+//! `spawn_app()`: the real application on random ports against a fresh
+//! database, with the sandbox (mail server) on random ports too.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use billing_center::db::DbPool;
+use billing_center::settings::Settings;
+use billing_center::startup::Application;
+use diesel_async::RunQueryDsl;
+use reqwest::redirect::Policy;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// A running application and a browser-like client for it.
+pub struct TestApp {
+    pub address: String,
+    pub sandbox: String,
+    pub database_url: String,
+    pub pool: DbPool,
+    /// Keeps cookies, does not follow redirects.
+    pub client: reqwest::Client,
+}
+
+/// The server the tests use: `TEST_DATABASE_URL`, else `DATABASE_URL`, else
+/// the local default. Each test gets its own database on it.
+pub fn server_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .or_else(|_| std::env::var("DATABASE_URL"))
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// `server_url()` with its database replaced by `name`.
+pub fn database_url(name: &str) -> String {
+    let mut url = url::Url::parse(&server_url()).expect("a database URL");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+/// A fresh, unique database name.
+pub fn fresh_database_name() -> String {
+    format!("bc_test_{}", uuid::Uuid::new_v4().simple())
+}
+
+/// Settings for a test app, with `overrides` on top.
+pub fn test_settings(database_url: &str, overrides: &[(&str, &str)]) -> Settings {
+    let mut env: HashMap<String, String> = [
+        ("DATABASE_URL", database_url),
+        ("APP_LISTEN", "127.0.0.1:0"),
+        ("APP_SANDBOX", "on"),
+        ("APP_SANDBOX_LISTEN", "127.0.0.1:0"),
+        ("APP_SANDBOX_SMTP_LISTEN", "127.0.0.1:0"),
+        (
+            "APP_SESSION_KEY",
+            "test-session-key-test-session-key-test-session-key",
+        ),
+        ("APP_WORKERS", "2"),
+        ("APP_DATABASE_POOL_SIZE", "8"),
+        ("APP_OUTBOX_POLL_MS", "50"),
+        ("APP_OUTBOX_RETRY_BASE_MS", "100"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for (k, v) in overrides {
+        env.insert(k.to_string(), v.to_string());
+    }
+    Settings::from_lookup(|k| env.get(k).cloned()).expect("test settings")
+}
+
+/// Starts the app on a fresh database.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Starts the app on a fresh database with setting overrides.
+pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    billing_center::telemetry::init();
+    let database_url = database_url(&fresh_database_name());
+    let settings = test_settings(&database_url, overrides);
+    let app = Application::build(settings)
+        .await
+        .expect("the application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let sandbox = format!(
+        "http://127.0.0.1:{}",
+        app.sandbox_port().expect("the sandbox runs")
+    );
+    tokio::spawn(app.run_until_stopped());
+    let pool = billing_center::db::pool(&database_url, 4).expect("a pool");
+    TestApp {
+        address,
+        sandbox,
+        database_url,
+        pool,
+        client: browser(),
+    }
+}
+
+/// A client like a browser: keeps cookies, does not follow redirects.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .expect("a client")
+}
+
+/// A message as the sandbox mailbox API returns it.
+#[derive(Debug, Deserialize)]
+pub struct MailboxMessage {
+    pub id: u64,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub message_id: Option<String>,
+}
+
+/// The production password of every test account.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A created account.
+pub struct TestAccount {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub phone: String,
+}
+
+impl TestApp {
+    /// The same app, for building a second client: `TestApp { client: browser(), ..app.clone_handle() }`.
+    pub fn clone_handle(&self) -> TestApp {
+        TestApp {
+            address: self.address.clone(),
+            sandbox: self.sandbox.clone(),
+            database_url: self.database_url.clone(),
+            pool: self.pool.clone(),
+            client: self.client.clone(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn get_text(&self, path: &str) -> String {
+        self.get(path).await.text().await.expect("a body")
+    }
+
+    /// The session's CSRF token, read from a form page.
+    pub async fn csrf_token(&self) -> String {
+        let page = self.get_text("/password/forgot").await;
+        csrf_from(&page)
+    }
+
+    /// POSTs a form with the session's CSRF token added.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.csrf_token().await;
+        let mut body: Vec<(&str, &str)> = fields.to_vec();
+        body.push(("csrf_token", &token));
+        self.client
+            .post(self.url(path))
+            .form(&body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// Creates a Billing Center account with the production hashing.
+    pub async fn create_account(&self, username: &str) -> TestAccount {
+        use billing_center::db::models::account::{Account, NewAccount};
+        let passwords = billing_center::auth::password::Passwords::new(1, Duration::from_secs(30));
+        let hash = passwords
+            .hash(SecretString::from(PASSWORD))
+            .await
+            .expect("a hash");
+        let email = format!("{username}@example.com");
+        let n: u32 = rand_digits();
+        let phone = format!("+86139{n:08}");
+        let mut conn = self.pool.get().await.expect("a connection");
+        let account = Account::create(
+            &mut conn,
+            &NewAccount {
+                username,
+                email: &email,
+                phone: &phone,
+                password_hash: &hash,
+                company_name: "Example Ltd",
+                language: "en",
+            },
+        )
+        .await
+        .expect("insert")
+        .expect("unique");
+        TestAccount {
+            id: account.id,
+            username: username.into(),
+            email,
+            phone,
+        }
+    }
+
+    /// Logs the client in; panics unless it works.
+    pub async fn login(&self, login: &str) {
+        let res = self
+            .post_form("/login", &[("login", login), ("password", PASSWORD)])
+            .await;
+        assert_eq!(res.status(), 303, "login as {login}");
+    }
+
+    /// Every message the sandbox received for `to`, newest first.
+    pub async fn emails_to(&self, to: &str) -> Vec<MailboxMessage> {
+        reqwest::Client::new()
+            .get(format!("{}/mailbox/api/messages", self.sandbox))
+            .query(&[("to", to)])
+            .send()
+            .await
+            .expect("mailbox API")
+            .json()
+            .await
+            .expect("mailbox JSON")
+    }
+
+    /// Waits (up to 15 s) until `to` has received `count` messages.
+    pub async fn wait_for_emails(&self, to: &str, count: usize) -> Vec<MailboxMessage> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let messages = self.emails_to(to).await;
+            if messages.len() >= count || Instant::now() > deadline {
+                assert_eq!(messages.len(), count, "emails to {to}");
+                return messages;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Makes the sandbox SMTP listener refuse mail for `seconds` (0: accept).
+    pub async fn smtp_refuse(&self, seconds: u64) {
+        let res = reqwest::Client::new()
+            .post(format!("{}/mailbox/api/faults", self.sandbox))
+            .json(&serde_json::json!({ "smtp_refuse_seconds": seconds }))
+            .send()
+            .await
+            .expect("faults API");
+        assert!(res.status().is_success());
+    }
+
+    /// Runs a SQL statement (to move time forward in stored rows, say).
+    pub async fn execute(&self, sql: &str) -> usize {
+        let mut conn = self.pool.get().await.expect("a connection");
+        diesel::sql_query(sql).execute(&mut conn).await.expect(sql)
+    }
+
+    /// A count from SQL (`SELECT count(*) AS n ...`).
+    pub async fn count(&self, sql: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = self.pool.get().await.expect("a connection");
+        diesel::sql_query(sql)
+            .get_result::<N>(&mut conn)
+            .await
+            .expect(sql)
+            .n
+    }
+}
+
+fn rand_digits() -> u32 {
+    (uuid::Uuid::new_v4().as_u128() % 100_000_000) as u32
+}
+
+/// The `csrf_token` hidden field of a page.
+pub fn csrf_from(page: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = page.find(marker).expect("a csrf_token field") + marker.len();
+    page[start..]
+        .split('"')
+        .next()
+        .expect("a value")
+        .to_string()
+}
+
+/// The first link in `text` that starts with `prefix`.
+pub fn link_in(text: &str, prefix: &str) -> String {
+    let start = text
+        .find(prefix)
+        .unwrap_or_else(|| panic!("a link starting {prefix} in {text}"));
+    text[start..]
+        .split(|c: char| c.is_whitespace())
+        .next()
+        .expect("a link")
+        .to_string()
+}

@@ -1,0 +1,101 @@
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use crate::helpers::{database_url, fresh_database_name, spawn_app};
+
+#[tokio::test]
+async fn start_up_creates_the_database_and_applies_every_migration() {
+    let app = spawn_app().await;
+    let applied = app
+        .count("SELECT count(*) AS n FROM __diesel_schema_migrations")
+        .await;
+    let shipped = std::fs::read_dir("migrations").unwrap().count() as i64;
+    assert_eq!(applied, shipped);
+    assert_eq!(app.get("/readyz").await.status(), 200);
+}
+
+#[tokio::test]
+async fn every_migration_reverts_and_applies_again() {
+    let url = database_url(&fresh_database_name());
+    billing_center::db::ensure_database(&url).await.unwrap();
+    billing_center::db::run_migrations(&url).await.unwrap();
+    billing_center::db::revert_all_migrations(&url)
+        .await
+        .unwrap();
+    billing_center::db::run_migrations(&url).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_operator_command_creates_an_account_that_can_log_in() {
+    let app = spawn_app().await;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_billing-center"))
+        .args([
+            "account",
+            "create",
+            "--username",
+            "carol",
+            "--email",
+            "carol@example.com",
+            "--phone",
+            "13700001111",
+        ])
+        .env("DATABASE_URL", &app.database_url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"correct horse battery staple\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Created Billing Center account carol"));
+    app.login("13700001111").await;
+
+    // A second account with the same email is refused with a message naming the flag.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_billing-center"))
+        .args([
+            "account",
+            "create",
+            "--username",
+            "carol2",
+            "--email",
+            "CAROL@example.com",
+            "--phone",
+            "13700002222",
+        ])
+        .env("DATABASE_URL", &app.database_url)
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"correct horse battery staple\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--email"));
+}
+
+#[tokio::test]
+async fn production_refuses_unsafe_defaults_naming_the_variable() {
+    let out = Command::new(env!("CARGO_BIN_EXE_billing-center"))
+        .arg("serve")
+        .env("APP_ENV", "production")
+        .env("APP_SANDBOX", "off")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("APP_SESSION_KEY"));
+}
