@@ -29,6 +29,16 @@ enum Command {
         #[arg(long)]
         down_all: bool,
     },
+    /// Measure the raw argon2id hash rate of this machine (to size
+    /// APP_HASH_CONCURRENCY and to compare POST /login against).
+    HashRate {
+        /// Threads hashing at once.
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        /// How long to measure.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+    },
     /// Billing Center accounts.
     Account {
         #[command(subcommand)]
@@ -67,6 +77,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 crate::db::run_migrations(url).await
             }
+        }
+        Command::HashRate { threads, seconds } => {
+            let rate = crate::auth::password::raw_hash_rate(
+                threads,
+                std::time::Duration::from_secs(seconds),
+            );
+            println!("{rate:.1} hashes/s with {threads} thread(s)");
+            Ok(())
         }
         Command::Account {
             command:

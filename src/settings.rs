@@ -173,7 +173,12 @@ impl Settings {
             aliyun,
             site_ingest_keys: ingest_keys(var("APP_SITE_INGEST_KEYS"))?,
             auth: AuthSettings {
-                hash_concurrency: number(&var, "APP_HASH_CONCURRENCY", available_cores())?,
+                // One core stays free for pages while logins saturate hashing.
+                hash_concurrency: number(
+                    &var,
+                    "APP_HASH_CONCURRENCY",
+                    available_cores().saturating_sub(1).max(1),
+                )?,
                 hash_queue_timeout: millis(&var, "APP_HASH_QUEUE_TIMEOUT_MS", 2_000)?,
                 throttle: ThrottleSettings {
                     per_identifier: ThrottlePolicy {

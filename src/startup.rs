@@ -97,6 +97,8 @@ impl Application {
                 .cookie_name(if secure { "__Host-id" } else { "id" }.to_string())
                 .cookie_secure(secure)
                 .cookie_http_only(true)
+                // The cookie holds only a random key; signing it is enough.
+                .cookie_content_security(actix_session::config::CookieContentSecurity::Signed)
                 .cookie_same_site(SameSite::Lax)
                 .session_lifecycle(
                     BrowserSession::default()
@@ -153,13 +155,16 @@ impl Application {
             self.settings.outbox,
         ));
         tokio::spawn(housekeeping(self.pool.clone(), self.settings.clone()));
-        match self.sandbox {
-            Some(sandbox) => {
-                let (portal, sandbox) = tokio::join!(self.server, sandbox.server);
-                portal.and(sandbox)
-            }
-            None => self.server.await,
-        }
+        let Some(sandbox) = self.sandbox else {
+            return self.server.await;
+        };
+        // The portal owns the signals; when it stops, the sandbox stops too.
+        let sandbox_handle = sandbox.server.handle();
+        let sandbox_task = tokio::spawn(sandbox.server);
+        let result = self.server.await;
+        sandbox_handle.stop(true).await;
+        let _ = sandbox_task.await;
+        result
     }
 }
 

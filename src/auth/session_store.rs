@@ -89,12 +89,25 @@ impl SessionStore for PgSessionStore {
             .get()
             .await
             .map_err(|e| LoadError::Other(e.into()))?;
-        let found = session::load_and_touch(&mut conn, &super::token_hash(key.as_ref()), self.idle)
+        let hash = super::token_hash(key.as_ref());
+        let Some(live) = session::load(&mut conn, &hash)
             .await
-            .map_err(|e| LoadError::Other(e.into()))?;
-        found
-            .map(from_json)
-            .transpose()
+            .map_err(|e| LoadError::Other(e.into()))?
+        else {
+            return Ok(None);
+        };
+        // Extend the idle expiry at most once a minute, so that ordinary page
+        // views stay read-only.
+        let refresh_after = chrono::Utc::now()
+            + chrono::Duration::from_std(self.idle.saturating_sub(Duration::from_secs(60)))
+                .unwrap_or_default();
+        if live.expires_at < refresh_after {
+            session::touch(&mut conn, &hash, self.idle)
+                .await
+                .map_err(|e| LoadError::Other(e.into()))?;
+        }
+        from_json(live.state)
+            .map(Some)
             .map_err(LoadError::Deserialization)
     }
 

@@ -54,11 +54,18 @@ pub async fn record_failure(
     keys: &ThrottleKeys,
     settings: &ThrottleSettings,
 ) -> QueryResult<()> {
-    for (key, policy) in [
-        (&keys.identifier, &settings.per_identifier),
-        (&keys.ip, &settings.per_ip),
-    ] {
-        let failures = login_throttle::add_failure(conn, key, policy.decay).await?;
+    let counts = login_throttle::add_failures(
+        conn,
+        [&keys.identifier, &keys.ip],
+        settings.per_identifier.decay.max(settings.per_ip.decay),
+    )
+    .await?;
+    let policies = [&settings.per_identifier, &settings.per_ip];
+    for ((key, policy), failures) in [&keys.identifier, &keys.ip]
+        .into_iter()
+        .zip(policies)
+        .zip(counts)
+    {
         if let Some(delay) = delay_after(policy, u32::try_from(failures).unwrap_or(u32::MAX)) {
             login_throttle::block(conn, key, delay).await?;
         }

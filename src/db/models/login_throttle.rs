@@ -30,30 +30,36 @@ pub async fn blocked_until(
 
 #[derive(QueryableByName)]
 struct Count {
+    #[diesel(sql_type = Text)]
+    key: String,
     #[diesel(sql_type = Integer)]
     failures: i32,
 }
 
-/// Counts one more failure for `key` (restarting from 1 when the previous one is
-/// older than `decay`) and returns the new count.
-pub async fn add_failure(
+/// Counts one more failure for each of two keys in one statement (restarting
+/// from 1 when a key's previous failure is older than `decay`) and returns the
+/// new counts in the order given.
+pub async fn add_failures(
     conn: &mut AsyncPgConnection,
-    key: &str,
+    keys: [&str; 2],
     decay: Duration,
-) -> QueryResult<i32> {
-    diesel::sql_query(
-        "INSERT INTO login_throttle (key, failures, updated_at) VALUES ($1, 1, now())
+) -> QueryResult<[i32; 2]> {
+    let rows = diesel::sql_query(
+        "INSERT INTO login_throttle (key, failures, updated_at)
+         VALUES ($1, 1, now()), ($2, 1, now())
          ON CONFLICT (key) DO UPDATE SET
-             failures = CASE WHEN login_throttle.updated_at < now() - $2 THEN 1
+             failures = CASE WHEN login_throttle.updated_at < now() - $3 THEN 1
                              ELSE login_throttle.failures + 1 END,
              updated_at = now()
-         RETURNING failures",
+         RETURNING key, failures",
     )
-    .bind::<Text, _>(key)
+    .bind::<Text, _>(keys[0])
+    .bind::<Text, _>(keys[1])
     .bind::<Interval, _>(interval(decay))
-    .get_result::<Count>(conn)
-    .await
-    .map(|c| c.failures)
+    .load::<Count>(conn)
+    .await?;
+    let count_of = |key: &str| rows.iter().find(|r| r.key == key).map_or(1, |r| r.failures);
+    Ok([count_of(keys[0]), count_of(keys[1])])
 }
 
 /// Blocks `key` for `delay` from now.

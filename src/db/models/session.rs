@@ -1,50 +1,42 @@
-//! Server-side session rows (see `auth::session_store`).
+//! Server-side session rows (see `auth::session_store`). Every query here runs
+//! on every page view, so all are diesel DSL queries, which diesel-async keeps
+//! as prepared statements.
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Bytea, Interval, Jsonb, Nullable};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::schema::sessions;
 
-#[derive(QueryableByName)]
-struct LoadedState {
-    #[diesel(sql_type = Jsonb)]
-    state: serde_json::Value,
+/// A live session's state and expiries.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = sessions, check_for_backend(diesel::pg::Pg))]
+pub struct LiveSession {
+    pub state: serde_json::Value,
+    pub expires_at: DateTime<Utc>,
+    pub absolute_expires_at: DateTime<Utc>,
 }
 
-fn interval(d: Duration) -> diesel::pg::data_types::PgInterval {
-    diesel::pg::data_types::PgInterval::from_microseconds(
-        i64::try_from(d.as_micros()).unwrap_or(i64::MAX),
-    )
+fn after(d: Duration) -> DateTime<Utc> {
+    Utc::now() + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
 }
 
-/// Loads a live session's state and, when less than `idle - 1 minute` of it is
-/// left, pushes its idle expiry to `now + idle`, in one round trip. Extending at
-/// most once a minute keeps ordinary page views read-only.
-pub async fn load_and_touch(
+/// Loads a session that has passed neither timeout.
+pub async fn load(
     conn: &mut AsyncPgConnection,
     id_hash: &[u8],
-    idle: Duration,
-) -> QueryResult<Option<serde_json::Value>> {
-    diesel::sql_query(
-        "WITH live AS (
-             SELECT id_hash, state, expires_at FROM sessions
-             WHERE id_hash = $1 AND expires_at > now() AND absolute_expires_at > now()
-         ), touched AS (
-             UPDATE sessions SET expires_at = LEAST(now() + $2, sessions.absolute_expires_at)
-             FROM live
-             WHERE sessions.id_hash = live.id_hash AND live.expires_at < now() + $2 - interval '1 minute'
-         )
-         SELECT state FROM live",
-    )
-    .bind::<Bytea, _>(id_hash)
-    .bind::<Interval, _>(interval(idle))
-    .get_result::<LoadedState>(conn)
-    .await
-    .optional()
-    .map(|row| row.map(|r| r.state))
+) -> QueryResult<Option<LiveSession>> {
+    let now = Utc::now();
+    sessions::table
+        .find(id_hash)
+        .filter(sessions::expires_at.gt(now))
+        .filter(sessions::absolute_expires_at.gt(now))
+        .select(LiveSession::as_select())
+        .first(conn)
+        .await
+        .optional()
 }
 
 /// Stores a new session.
@@ -56,18 +48,17 @@ pub async fn insert(
     idle: Duration,
     absolute: Duration,
 ) -> QueryResult<()> {
-    diesel::sql_query(
-        "INSERT INTO sessions (id_hash, state, account_id, expires_at, absolute_expires_at)
-         VALUES ($1, $2, $3, now() + $4, now() + $5)",
-    )
-    .bind::<Bytea, _>(id_hash)
-    .bind::<Jsonb, _>(state)
-    .bind::<Nullable<diesel::sql_types::Int8>, _>(account_id)
-    .bind::<Interval, _>(interval(idle))
-    .bind::<Interval, _>(interval(absolute))
-    .execute(conn)
-    .await
-    .map(drop)
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::id_hash.eq(id_hash),
+            sessions::state.eq(state),
+            sessions::account_id.eq(account_id),
+            sessions::expires_at.eq(after(idle.min(absolute))),
+            sessions::absolute_expires_at.eq(after(absolute)),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
 }
 
 /// Replaces a live session's state; `false` when it no longer exists (expired,
@@ -79,32 +70,35 @@ pub async fn update(
     account_id: Option<i64>,
     idle: Duration,
 ) -> QueryResult<bool> {
-    diesel::sql_query(
-        "UPDATE sessions SET state = $2, account_id = $3,
-                expires_at = LEAST(now() + $4, absolute_expires_at)
-         WHERE id_hash = $1 AND expires_at > now() AND absolute_expires_at > now()",
+    let now = Utc::now();
+    diesel::update(
+        sessions::table
+            .find(id_hash)
+            .filter(sessions::expires_at.gt(now))
+            .filter(sessions::absolute_expires_at.gt(now)),
     )
-    .bind::<Bytea, _>(id_hash)
-    .bind::<Jsonb, _>(state)
-    .bind::<Nullable<diesel::sql_types::Int8>, _>(account_id)
-    .bind::<Interval, _>(interval(idle))
+    .set((
+        sessions::state.eq(state),
+        sessions::account_id.eq(account_id),
+        sessions::expires_at.eq(after(idle)),
+    ))
     .execute(conn)
     .await
     .map(|n| n == 1)
 }
 
-/// Pushes a live session's idle expiry.
+/// Pushes a live session's idle expiry to `now + idle`.
 pub async fn touch(
     conn: &mut AsyncPgConnection,
     id_hash: &[u8],
     idle: Duration,
 ) -> QueryResult<()> {
-    diesel::sql_query(
-        "UPDATE sessions SET expires_at = LEAST(now() + $2, absolute_expires_at)
-         WHERE id_hash = $1 AND expires_at > now()",
+    diesel::update(
+        sessions::table
+            .find(id_hash)
+            .filter(sessions::expires_at.gt(Utc::now())),
     )
-    .bind::<Bytea, _>(id_hash)
-    .bind::<Interval, _>(interval(idle))
+    .set(sessions::expires_at.eq(after(idle)))
     .execute(conn)
     .await
     .map(drop)
@@ -130,11 +124,12 @@ pub async fn delete_for_account(
 
 /// Removes sessions past either timeout.
 pub async fn delete_expired(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
+    let now = Utc::now();
     diesel::delete(
         sessions::table.filter(
             sessions::expires_at
-                .lt(diesel::dsl::now)
-                .or(sessions::absolute_expires_at.lt(diesel::dsl::now)),
+                .lt(now)
+                .or(sessions::absolute_expires_at.lt(now)),
         ),
     )
     .execute(conn)
