@@ -8,6 +8,7 @@ pub mod domain;
 pub mod email;
 pub mod error;
 pub mod i18n;
+pub mod marketplace;
 pub mod metrics;
 pub mod page;
 pub mod routes;

@@ -1,0 +1,7 @@
+//! Alibaba Cloud Marketplace: the SPI the marketplace calls (`params`,
+//! `token`, `spi`), the Market OpenAPI we call (`signature`, `openapi`), R1
+//! instance verification (`verifier`) and the reconciler.
+
+pub mod params;
+pub mod signature;
+pub mod token;
