@@ -119,6 +119,14 @@ pub fn render_error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorH
     }
     let status = res.status();
     let request = res.request().clone();
+    if request.path().starts_with("/api/") {
+        let reason = status.canonical_reason().unwrap_or("error").to_ascii_lowercase();
+        let response = HttpResponse::build(status)
+            .json(serde_json::json!({ "success": false, "message": reason }));
+        return Ok(ErrorHandlerResponse::Response(
+            ServiceResponse::new(request, response).map_into_right_body(),
+        ));
+    }
     let ctx = crate::page::PageContext::anonymous(&request);
     let lang = ctx.lang;
     let specific = res

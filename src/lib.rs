@@ -2,6 +2,7 @@
 //! Cloud Marketplace settlement. See README.md for the architecture.
 
 pub mod auth;
+pub mod billing;
 pub mod cli;
 pub mod db;
 pub mod domain;

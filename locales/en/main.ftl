@@ -110,3 +110,25 @@ email-reset-intro = Someone (hopefully you) asked to reset the password of your 
 email-reset-button = Choose a new password
 email-reset-expiry = The link works once, for { $minutes } minutes.
 email-reset-ignore = If you did not ask for this, ignore this email; your password stays as it is.
+error-ali-uid-syntax = An Alibaba Cloud account ID is a number, like 1234567890123456.
+error-instance-id-syntax = An instance ID is a number, like 241127000001.
+
+# Marketplace
+field-instance-id = Instance ID
+field-ali-uid = Alibaba Cloud account ID
+field-instance-status = Status
+field-instance-expires = Expires
+instance-status-opened = Opened
+instance-status-expired = Expired
+instance-status-released = Closed
+welcome-title = Welcome from Alibaba Cloud Marketplace
+welcome-lead = Your marketplace purchase is confirmed. Choose how to continue with this instance.
+welcome-new-title = New here?
+welcome-new-body = Register for the commercial plan; the instance is filled in and already verified.
+welcome-register = Register with this instance
+welcome-existing-title = Already have a Billing Center account?
+welcome-existing-body = Log in and choose a workspace to be settled by this instance.
+welcome-login = Log in
+welcome-none = No marketplace instance is waiting here. Open the product from "Purchased Services" in the Alibaba Cloud console to continue.
+sign-on-refused-title = This sign-in link cannot be used
+sign-on-refused-body = Links from the Alibaba Cloud console work once and for five minutes. Open the product again from "Purchased Services", or log in directly.

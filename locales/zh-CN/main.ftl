@@ -110,3 +110,25 @@ email-reset-intro = 有人（希望是您本人）申请重置您的费用中心
 email-reset-button = 设置新密码
 email-reset-expiry = 该链接仅可使用一次，{ $minutes } 分钟内有效。
 email-reset-ignore = 如果这不是您的操作，请忽略此邮件，您的密码不会改变。
+error-ali-uid-syntax = 阿里云账号 ID 为数字，例如 1234567890123456。
+error-instance-id-syntax = 实例 ID 为数字，例如 241127000001。
+
+# Marketplace
+field-instance-id = 实例 ID
+field-ali-uid = 阿里云账号 ID
+field-instance-status = 状态
+field-instance-expires = 到期时间
+instance-status-opened = 已开通
+instance-status-expired = 已过期
+instance-status-released = 已关闭
+welcome-title = 欢迎从阿里云云市场来到这里
+welcome-lead = 您的云市场购买已确认。请选择如何使用此实例。
+welcome-new-title = 第一次使用？
+welcome-new-body = 注册商业版；实例信息已自动填写并完成验证。
+welcome-register = 使用此实例注册
+welcome-existing-title = 已有费用中心账号？
+welcome-existing-body = 登录后选择由此实例结算的工作空间。
+welcome-login = 登录
+welcome-none = 这里没有待处理的云市场实例。请在阿里云控制台的“已购买的服务”中打开本产品后继续。
+sign-on-refused-title = 此登录链接无法使用
+sign-on-refused-body = 来自阿里云控制台的链接只能使用一次，且 5 分钟内有效。请从“已购买的服务”重新打开本产品，或直接登录。

@@ -1,6 +1,7 @@
 //! Validated domain values. Each constructor is the only way to make one, so a
 //! value of these types has passed its rule.
 
+mod aliyun;
 mod email;
 mod language;
 mod login;
@@ -8,6 +9,7 @@ mod password;
 mod phone;
 mod username;
 
+pub use aliyun::{AliUid, InstanceId, InstanceStatus};
 pub use email::EmailAddress;
 pub use language::Language;
 pub use login::LoginIdentifier;

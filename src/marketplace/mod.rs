@@ -4,4 +4,5 @@
 
 pub mod params;
 pub mod signature;
+pub mod spi;
 pub mod token;

@@ -1,12 +1,14 @@
 //! Every route, registered in one place. One folder per page: `get.rs`
 //! renders, `post.rs` handles the form.
 
+pub mod api;
 pub mod billing;
 pub mod health;
 pub mod home;
 pub mod locale;
 pub mod login;
 pub mod logout;
+pub mod marketplace;
 pub mod password;
 pub mod static_files;
 
@@ -39,6 +41,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/password/reset/{token}",
             web::post().to(password::reset::post::reset),
         )
+        .route("/marketplace/welcome", web::get().to(marketplace::welcome::welcome))
+        .route("/api/aliyun/spi", web::get().to(api::aliyun_spi::spi))
+        .route("/api/aliyun/spi", web::post().to(api::aliyun_spi::spi))
         .configure(static_files::routes)
         .service(
             web::scope("/billing")

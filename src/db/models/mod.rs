@@ -1,7 +1,9 @@
 //! One module per table: the row types, the write forms and the queries.
 
 pub mod account;
+pub mod aliyun_instance;
 pub mod email_outbox;
 pub mod login_throttle;
 pub mod password_reset;
 pub mod session;
+pub mod spi_inbox;

@@ -1,0 +1,192 @@
+//! The lifecycle of a marketplace instance (SPEC 3.1, R8): every transition
+//! locks the instance row, so concurrent and duplicate calls serialise, and
+//! each one is idempotent: repeating it changes nothing.
+//!
+//! Order safety: a released instance never comes back; an `expiredInstance`
+//! arriving after a renewal already moved the expiry into the future is
+//! stale and ignored; a renewal reopens an expired instance only when its new
+//! expiry lies ahead.
+//!
+//! Every function here must run inside the caller's transaction.
+
+use chrono::{DateTime, Utc};
+use diesel::QueryResult;
+use diesel_async::AsyncPgConnection;
+
+use crate::db::models::aliyun_instance::{AliyunInstance, InstanceChange, NewAliyunInstance};
+use crate::domain::InstanceStatus;
+
+/// What a lifecycle call did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    Applied,
+    /// Already so (a duplicate), or not allowed from the current state.
+    Unchanged,
+    /// No such instance here: a successful no-op.
+    UnknownInstance,
+}
+
+impl Change {
+    /// The inbox outcome.
+    pub fn outcome(self) -> &'static str {
+        match self {
+            Change::Applied => "applied",
+            Change::Unchanged => "unchanged",
+            Change::UnknownInstance => "unknown instance",
+        }
+    }
+}
+
+/// Who ended an instance's settlement, for the history (SPEC 3.1 reasons).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trigger {
+    /// The marketplace called us (SPI, or a failed notification replayed).
+    Marketplace,
+    /// The reconciler found the marketplace's state differing from ours.
+    Reconciliation,
+}
+
+/// An `expiredInstance` is stale when the recorded expiry is further ahead than this.
+const STALE_EXPIRY_MARGIN: chrono::Duration = chrono::Duration::hours(1);
+
+/// `createInstance`: stores the instance unless it exists (then nothing changes,
+/// not even for a released one).
+pub async fn create(conn: &mut AsyncPgConnection, new: &NewAliyunInstance<'_>) -> QueryResult<Change> {
+    let created = AliyunInstance::insert_if_absent(conn, new).await?;
+    Ok(if created { Change::Applied } else { Change::Unchanged })
+}
+
+fn with_order(order_ids: &[String], order_id: Option<&str>) -> Option<Vec<String>> {
+    let id = order_id.filter(|id| !id.is_empty())?;
+    (!order_ids.iter().any(|o| o == id)).then(|| [order_ids, &[id.to_string()]].concat())
+}
+
+/// `renewInstance`: sets (not adds) the expiry and reopens an expired instance
+/// whose new expiry lies ahead.
+pub async fn renew(
+    conn: &mut AsyncPgConnection,
+    instance_id: &str,
+    expires_on: DateTime<Utc>,
+    order_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> QueryResult<Change> {
+    let Some(instance) = AliyunInstance::lock(conn, instance_id).await? else {
+        return Ok(Change::UnknownInstance);
+    };
+    let status = instance.status();
+    if status == InstanceStatus::Released {
+        return Ok(Change::Unchanged);
+    }
+    let reopen = status == InstanceStatus::Expired && expires_on > now;
+    let order_ids = with_order(&instance.order_ids, order_id);
+    if instance.expires_on == Some(expires_on) && order_ids.is_none() && !reopen {
+        return Ok(Change::Unchanged);
+    }
+    let change = InstanceChange {
+        status: reopen.then_some(InstanceStatus::Opened.code()),
+        expires_on: Some(Some(expires_on)),
+        order_ids,
+        renewed_at: Some(now),
+        ..InstanceChange::default()
+    };
+    AliyunInstance::apply(conn, instance_id, &change).await?;
+    Ok(Change::Applied)
+}
+
+/// `refundRenewInstance`: the expiry moves back to `expires_on`.
+pub async fn refund_renewal(
+    conn: &mut AsyncPgConnection,
+    instance_id: &str,
+    expires_on: DateTime<Utc>,
+) -> QueryResult<Change> {
+    let Some(instance) = AliyunInstance::lock(conn, instance_id).await? else {
+        return Ok(Change::UnknownInstance);
+    };
+    if instance.status() == InstanceStatus::Released || instance.expires_on == Some(expires_on) {
+        return Ok(Change::Unchanged);
+    }
+    let change = InstanceChange { expires_on: Some(Some(expires_on)), ..InstanceChange::default() };
+    AliyunInstance::apply(conn, instance_id, &change).await?;
+    Ok(Change::Applied)
+}
+
+/// `upgradeInstance`: records the new SKU and extra billing items.
+pub async fn upgrade(
+    conn: &mut AsyncPgConnection,
+    instance_id: &str,
+    sku_id: &str,
+    order_id: Option<&str>,
+    extra: serde_json::Map<String, serde_json::Value>,
+    now: DateTime<Utc>,
+) -> QueryResult<Change> {
+    let Some(instance) = AliyunInstance::lock(conn, instance_id).await? else {
+        return Ok(Change::UnknownInstance);
+    };
+    if instance.status() == InstanceStatus::Released {
+        return Ok(Change::Unchanged);
+    }
+    let mut merged = instance.extra.as_object().cloned().unwrap_or_default();
+    merged.extend(extra);
+    let merged = serde_json::Value::Object(merged);
+    let order_ids = with_order(&instance.order_ids, order_id);
+    if instance.sku_id == sku_id && instance.extra == merged && order_ids.is_none() {
+        return Ok(Change::Unchanged);
+    }
+    let change = InstanceChange {
+        sku_id: Some(sku_id.to_string()),
+        extra: Some(merged),
+        order_ids,
+        upgraded_at: Some(now),
+        ..InstanceChange::default()
+    };
+    AliyunInstance::apply(conn, instance_id, &change).await?;
+    Ok(Change::Applied)
+}
+
+/// `expiredInstance` (R7): an opened instance becomes expired.
+pub async fn on_instance_expired(
+    conn: &mut AsyncPgConnection,
+    instance_id: &str,
+    trigger: Trigger,
+    now: DateTime<Utc>,
+) -> QueryResult<Change> {
+    let Some(instance) = AliyunInstance::lock(conn, instance_id).await? else {
+        return Ok(Change::UnknownInstance);
+    };
+    let stale = instance.expires_on.is_some_and(|e| e > now + STALE_EXPIRY_MARGIN);
+    if instance.status() != InstanceStatus::Opened || stale {
+        return Ok(Change::Unchanged);
+    }
+    let change = InstanceChange {
+        status: Some(InstanceStatus::Expired.code()),
+        expired_at: Some(now),
+        ..InstanceChange::default()
+    };
+    AliyunInstance::apply(conn, instance_id, &change).await?;
+    tracing::info!(instance_id, ?trigger, "instance expired");
+    Ok(Change::Applied)
+}
+
+/// `releaseInstance` or the reconciler finding it closed (R6): the instance is
+/// released, for good.
+pub async fn on_instance_released(
+    conn: &mut AsyncPgConnection,
+    instance_id: &str,
+    trigger: Trigger,
+    now: DateTime<Utc>,
+) -> QueryResult<Change> {
+    let Some(instance) = AliyunInstance::lock(conn, instance_id).await? else {
+        return Ok(Change::UnknownInstance);
+    };
+    if instance.status() == InstanceStatus::Released {
+        return Ok(Change::Unchanged);
+    }
+    let change = InstanceChange {
+        status: Some(InstanceStatus::Released.code()),
+        released_at: Some(now),
+        ..InstanceChange::default()
+    };
+    AliyunInstance::apply(conn, instance_id, &change).await?;
+    tracing::info!(instance_id, ?trigger, "instance released");
+    Ok(Change::Applied)
+}

@@ -1,0 +1,4 @@
+//! Machine endpoints under `/api/`: authenticated by their own tokens, exempt
+//! from CSRF, answering JSON.
+
+pub mod aliyun_spi;
