@@ -34,6 +34,8 @@ pub struct Settings {
     pub sandbox_smtp_listen: String,
     /// `None` means the sandbox's SMTP listener (when the sandbox is on).
     pub smtp_url: Option<SecretString>,
+    /// The simulated marketplace's SPI retry schedule (after the first attempt).
+    pub sandbox_spi_retry: Vec<Duration>,
     pub mail_from: String,
     pub brand_name: String,
     pub aliyun: AliyunSettings,
@@ -53,6 +55,10 @@ pub struct AliyunSettings {
     pub access_key_id: String,
     pub access_key_secret: SecretString,
     pub product_code: String,
+    /// Per-call timeout of the Market OpenAPI.
+    pub openapi_timeout: Duration,
+    /// How often the reconciler runs.
+    pub reconcile_interval: Duration,
 }
 
 /// Password hashing and login throttling.
@@ -148,6 +154,8 @@ impl Settings {
                 var("APP_ALIYUN_ACCESS_KEY_SECRET").unwrap_or_else(|| DEV_ACCESS_KEY_SECRET.into()),
             ),
             product_code: var("APP_ALIYUN_PRODUCT_CODE").unwrap_or_else(|| "cmgj00053362".into()),
+            openapi_timeout: millis(&var, "APP_ALIYUN_OPENAPI_TIMEOUT_MS", 5_000)?,
+            reconcile_interval: secs(&var, "APP_RECONCILE_INTERVAL_SECS", 600)?,
         };
         let settings = Settings {
             env,
@@ -167,6 +175,7 @@ impl Settings {
             sandbox_smtp_listen: var("APP_SANDBOX_SMTP_LISTEN")
                 .unwrap_or_else(|| "127.0.0.1:2525".into()),
             smtp_url: var("APP_SMTP_URL").map(SecretString::from),
+            sandbox_spi_retry: retry_schedule(var("APP_SANDBOX_SPI_RETRY_MS"))?,
             mail_from: var("APP_MAIL_FROM")
                 .unwrap_or_else(|| "Billing Center <billing@localhost>".into()),
             brand_name: var("APP_BRAND_NAME").unwrap_or_else(|| "Guance".into()),
@@ -303,6 +312,20 @@ fn secs(
     default: u64,
 ) -> Result<Duration, SettingsError> {
     number(var, name, default).map(Duration::from_secs)
+}
+
+/// Milliseconds, comma-separated. The default is Alibaba's documented
+/// notification schedule (1m 1m 1m 5m 10m 10m 10m 1h 1h 2h 4h) in seconds
+/// instead of minutes, so a developer sees the whole life of a notification.
+fn retry_schedule(raw: Option<String>) -> Result<Vec<Duration>, SettingsError> {
+    let raw = raw.unwrap_or_else(|| "1000,1000,1000,5000,10000,10000,10000,60000,60000,120000,240000".into());
+    raw.split(',')
+        .map(|ms| {
+            ms.trim().parse().map(Duration::from_millis).map_err(|_| {
+                invalid("APP_SANDBOX_SPI_RETRY_MS", format!("expected milliseconds, got {ms:?}"))
+            })
+        })
+        .collect()
 }
 
 /// `cn1=key1,cn2=key2`; sites without a key get the sandbox default.

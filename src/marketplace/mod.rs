@@ -2,7 +2,10 @@
 //! `token`, `spi`), the Market OpenAPI we call (`signature`, `openapi`), R1
 //! instance verification (`verifier`) and the reconciler.
 
+pub mod openapi;
 pub mod params;
+pub mod reconciler;
 pub mod signature;
 pub mod spi;
 pub mod token;
+pub mod verifier;
