@@ -39,6 +39,8 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         seconds: u64,
     },
+    /// Pull failed marketplace notifications and check claimed instances once.
+    Reconcile,
     /// Billing Center accounts.
     Account {
         #[command(subcommand)]
@@ -78,6 +80,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 crate::db::run_migrations(url).await
             }
         }
+        Command::Reconcile => reconcile(settings).await,
         Command::HashRate { threads, seconds } => {
             let rate = crate::auth::password::raw_hash_rate(
                 threads,
@@ -110,6 +113,34 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         );
     }
     app.run_until_stopped().await.context("server")
+}
+
+async fn reconcile(settings: Settings) -> anyhow::Result<()> {
+    let Some(endpoint) = settings.aliyun.market_endpoint.clone().or_else(|| {
+        settings
+            .sandbox
+            .then(|| url::Url::parse(&format!("http://{}/", settings.sandbox_listen)).ok())
+            .flatten()
+    }) else {
+        anyhow::bail!("no Market OpenAPI: set APP_ALIYUN_MARKET_ENDPOINT");
+    };
+    let market = crate::marketplace::openapi::MarketClient::new(
+        endpoint,
+        settings.aliyun.access_key_id.clone(),
+        settings.aliyun.access_key_secret.clone(),
+        settings.aliyun.openapi_timeout,
+    );
+    let url = settings.database_url.expose_secret();
+    crate::db::run_migrations(url).await?;
+    let pool = crate::db::pool(url, 2)?;
+    let report = crate::marketplace::reconciler::reconcile_once(
+        &pool,
+        &market,
+        &settings.aliyun.product_code,
+    )
+    .await?;
+    println!("Reconciled: {report}.");
+    Ok(())
 }
 
 async fn create_account(

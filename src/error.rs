@@ -120,7 +120,10 @@ pub fn render_error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorH
     let status = res.status();
     let request = res.request().clone();
     if request.path().starts_with("/api/") {
-        let reason = status.canonical_reason().unwrap_or("error").to_ascii_lowercase();
+        let reason = status
+            .canonical_reason()
+            .unwrap_or("error")
+            .to_ascii_lowercase();
         let response = HttpResponse::build(status)
             .json(serde_json::json!({ "success": false, "message": reason }));
         return Ok(ErrorHandlerResponse::Response(

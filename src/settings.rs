@@ -318,11 +318,16 @@ fn secs(
 /// notification schedule (1m 1m 1m 5m 10m 10m 10m 1h 1h 2h 4h) in seconds
 /// instead of minutes, so a developer sees the whole life of a notification.
 fn retry_schedule(raw: Option<String>) -> Result<Vec<Duration>, SettingsError> {
-    let raw = raw.unwrap_or_else(|| "1000,1000,1000,5000,10000,10000,10000,60000,60000,120000,240000".into());
+    let raw = raw.unwrap_or_else(|| {
+        "1000,1000,1000,5000,10000,10000,10000,60000,60000,120000,240000".into()
+    });
     raw.split(',')
         .map(|ms| {
             ms.trim().parse().map(Duration::from_millis).map_err(|_| {
-                invalid("APP_SANDBOX_SPI_RETRY_MS", format!("expected milliseconds, got {ms:?}"))
+                invalid(
+                    "APP_SANDBOX_SPI_RETRY_MS",
+                    format!("expected milliseconds, got {ms:?}"),
+                )
             })
         })
         .collect()

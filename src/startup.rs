@@ -17,6 +17,7 @@ use crate::auth::password::Passwords;
 use crate::auth::session_store::PgSessionStore;
 use crate::db::{self, DbPool};
 use crate::email::worker::Mailer;
+use crate::marketplace::openapi::MarketClient;
 use crate::settings::Settings;
 
 /// What every handler can reach.
@@ -26,6 +27,7 @@ pub struct AppState {
     pub passwords: Passwords,
     /// Base of links in emails.
     pub public_url: Url,
+    pub market: MarketClient,
 }
 
 /// A built, not yet running, application.
@@ -35,6 +37,7 @@ pub struct Application {
     sandbox: Option<crate::sandbox::Sandbox>,
     pool: DbPool,
     mailer: Mailer,
+    market: MarketClient,
     settings: Settings,
 }
 
@@ -49,10 +52,13 @@ impl Application {
         db::run_migrations(&database_url).await?;
         let pool = db::pool(&database_url, settings.database_pool_size)?;
 
-        let sandbox = settings
-            .sandbox
-            .then(|| crate::sandbox::start(&settings))
-            .transpose()?;
+        let listener = TcpListener::bind(&settings.listen)
+            .with_context(|| format!("APP_LISTEN {}", settings.listen))?;
+        let address = listener.local_addr()?;
+        let sandbox = match settings.sandbox {
+            true => Some(crate::sandbox::start(&settings, address).await?),
+            false => None,
+        };
         let smtp_url = match (&settings.smtp_url, &sandbox) {
             (Some(url), _) => url.expose_secret().to_string(),
             (None, Some(sandbox)) => format!("smtp://127.0.0.1:{}", sandbox.smtp_port),
@@ -61,10 +67,23 @@ impl Application {
             }
         };
         let mailer = Mailer::new(&smtp_url, &settings.mail_from, settings.outbox.send_timeout)?;
-
-        let listener = TcpListener::bind(&settings.listen)
-            .with_context(|| format!("APP_LISTEN {}", settings.listen))?;
-        let address = listener.local_addr()?;
+        let market_endpoint = match (&settings.aliyun.market_endpoint, &sandbox) {
+            (Some(url), _) => url.clone(),
+            (None, Some(sandbox)) => {
+                Url::parse(&format!("http://127.0.0.1:{}/", sandbox.http_port))?
+            }
+            (None, None) => {
+                anyhow::bail!(
+                    "no Market OpenAPI: set APP_ALIYUN_MARKET_ENDPOINT or turn APP_SANDBOX on"
+                )
+            }
+        };
+        let market = MarketClient::new(
+            market_endpoint,
+            settings.aliyun.access_key_id.clone(),
+            settings.aliyun.access_key_secret.clone(),
+            settings.aliyun.openapi_timeout,
+        );
         let public_url = match &settings.public_url {
             Some(url) => url.clone(),
             None => Url::parse(&format!("http://{address}"))?,
@@ -79,6 +98,7 @@ impl Application {
             settings: settings.clone(),
             pool: pool.clone(),
             public_url,
+            market: market.clone(),
         });
         let store = PgSessionStore::new(
             pool.clone(),
@@ -128,6 +148,7 @@ impl Application {
             sandbox,
             pool,
             mailer,
+            market,
             settings,
         })
     }
@@ -155,10 +176,17 @@ impl Application {
             self.settings.outbox,
         ));
         tokio::spawn(housekeeping(self.pool.clone(), self.settings.clone()));
+        tokio::spawn(crate::marketplace::reconciler::run(
+            self.pool.clone(),
+            self.market,
+            self.settings.aliyun.product_code.clone(),
+            self.settings.aliyun.reconcile_interval,
+        ));
         let Some(sandbox) = self.sandbox else {
             return self.server.await;
         };
         // The portal owns the signals; when it stops, the sandbox stops too.
+        tokio::spawn(crate::sandbox::market::notifier::run(sandbox.market));
         let sandbox_handle = sandbox.server.handle();
         let sandbox_task = tokio::spawn(sandbox.server);
         let result = self.server.await;

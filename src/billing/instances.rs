@@ -51,9 +51,16 @@ const STALE_EXPIRY_MARGIN: chrono::Duration = chrono::Duration::hours(1);
 
 /// `createInstance`: stores the instance unless it exists (then nothing changes,
 /// not even for a released one).
-pub async fn create(conn: &mut AsyncPgConnection, new: &NewAliyunInstance<'_>) -> QueryResult<Change> {
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    new: &NewAliyunInstance<'_>,
+) -> QueryResult<Change> {
     let created = AliyunInstance::insert_if_absent(conn, new).await?;
-    Ok(if created { Change::Applied } else { Change::Unchanged })
+    Ok(if created {
+        Change::Applied
+    } else {
+        Change::Unchanged
+    })
 }
 
 fn with_order(order_ids: &[String], order_id: Option<&str>) -> Option<Vec<String>> {
@@ -105,7 +112,10 @@ pub async fn refund_renewal(
     if instance.status() == InstanceStatus::Released || instance.expires_on == Some(expires_on) {
         return Ok(Change::Unchanged);
     }
-    let change = InstanceChange { expires_on: Some(Some(expires_on)), ..InstanceChange::default() };
+    let change = InstanceChange {
+        expires_on: Some(Some(expires_on)),
+        ..InstanceChange::default()
+    };
     AliyunInstance::apply(conn, instance_id, &change).await?;
     Ok(Change::Applied)
 }
@@ -153,7 +163,9 @@ pub async fn on_instance_expired(
     let Some(instance) = AliyunInstance::lock(conn, instance_id).await? else {
         return Ok(Change::UnknownInstance);
     };
-    let stale = instance.expires_on.is_some_and(|e| e > now + STALE_EXPIRY_MARGIN);
+    let stale = instance
+        .expires_on
+        .is_some_and(|e| e > now + STALE_EXPIRY_MARGIN);
     if instance.status() != InstanceStatus::Opened || stale {
         return Ok(Change::Unchanged);
     }

@@ -58,7 +58,10 @@ mod tests {
 
     #[test]
     fn ids_are_digits() {
-        assert_eq!(AliUid::parse(" 1234567890123456 ").unwrap().as_ref(), "1234567890123456");
+        assert_eq!(
+            AliUid::parse(" 1234567890123456 ").unwrap().as_ref(),
+            "1234567890123456"
+        );
         assert!(InstanceId::parse("12345").is_ok());
         for bad in ["", "12a", "-1", "1 2", &"1".repeat(33), "１２"] {
             assert!(AliUid::parse(bad).is_err(), "{bad}");

@@ -36,7 +36,11 @@ pub enum MarketError {
     #[error("{code}: {message}")]
     NotFound { code: String, message: String },
     #[error("HTTP {status} {code}: {message}")]
-    Other { status: u16, code: String, message: String },
+    Other {
+        status: u16,
+        code: String,
+        message: String,
+    },
     #[error("the marketplace did not answer within {0:?}")]
     Timeout(Duration),
     #[error("the marketplace is unreachable: {0}")]
@@ -49,7 +53,9 @@ impl MarketError {
     /// Worth trying again later: the call may well succeed then.
     pub fn is_transient(&self) -> bool {
         match self {
-            MarketError::Timeout(_) | MarketError::Unreachable(_) | MarketError::FlowControl(_) => true,
+            MarketError::Timeout(_) | MarketError::Unreachable(_) | MarketError::FlowControl(_) => {
+                true
+            }
             MarketError::Other { status, .. } => *status >= 500,
             _ => false,
         }
@@ -59,19 +65,32 @@ impl MarketError {
         let code = body.code.clone();
         let message = body.message.clone();
         match code.as_str() {
-            "SignatureDoesNotMatch" | "IncompleteSignature" => MarketError::SignatureDoesNotMatch(message),
+            "SignatureDoesNotMatch" | "IncompleteSignature" => {
+                MarketError::SignatureDoesNotMatch(message)
+            }
             "InvalidAccessKeyId.NotFound" | "InvalidAccessKeyId.Inactive" => {
                 MarketError::InvalidAccessKey(message)
             }
-            "Service.Flow.Control" | "Throttling" | "Throttling.User" => MarketError::FlowControl(message),
-            c if c.starts_with("Invalid.Parameter") || c.starts_with("InvalidParameter") || c == "Metering.Data.Exceeded" => {
+            "Service.Flow.Control" | "Throttling" | "Throttling.User" => {
+                MarketError::FlowControl(message)
+            }
+            c if c.starts_with("Invalid.Parameter")
+                || c.starts_with("InvalidParameter")
+                || c == "Metering.Data.Exceeded" =>
+            {
                 MarketError::InvalidParameter { code, message }
             }
             "Permission.Denied" | "IllegalPermission" | "Forbidden.RAM" | "Auth.CallerType" => {
                 MarketError::PermissionDenied { code, message }
             }
-            c if c.contains("NotFound") || c.contains("NotExist") => MarketError::NotFound { code, message },
-            _ => MarketError::Other { status, code, message },
+            c if c.contains("NotFound") || c.contains("NotExist") => {
+                MarketError::NotFound { code, message }
+            }
+            _ => MarketError::Other {
+                status,
+                code,
+                message,
+            },
         }
     }
 }
@@ -92,7 +111,9 @@ fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     match serde_json::Value::deserialize(d)? {
         serde_json::Value::String(s) => Ok(s),
         serde_json::Value::Number(n) => Ok(n.to_string()),
-        other => Err(serde::de::Error::custom(format!("expected an id, got {other}"))),
+        other => Err(serde::de::Error::custom(format!(
+            "expected an id, got {other}"
+        ))),
     }
 }
 
@@ -159,7 +180,11 @@ pub struct MeteringEntity {
     #[serde(rename = "Value")]
     pub value: String,
     /// The billing item id from the ISV console (sic: Alibaba's spelling).
-    #[serde(rename = "meteringAssit", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "meteringAssit",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
     pub metering_assit: String,
 }
 
@@ -213,7 +238,12 @@ pub struct MarketClient {
 
 impl MarketClient {
     /// A client for `endpoint` (e.g. `https://market.aliyuncs.com/`).
-    pub fn new(endpoint: Url, access_key_id: String, secret: SecretString, timeout: Duration) -> Self {
+    pub fn new(
+        endpoint: Url,
+        access_key_id: String,
+        secret: SecretString,
+        timeout: Duration,
+    ) -> Self {
         MarketClient {
             http: reqwest::Client::builder().build().unwrap_or_default(),
             endpoint,
@@ -226,34 +256,63 @@ impl MarketClient {
 
     /// `DescribeInstanceForIsv`.
     pub async fn describe_instance(&self, instance_id: &str) -> Result<InstanceInfo, MarketError> {
-        self.call("DescribeInstanceForIsv", &[("InstanceId", instance_id)], true).await
+        self.call(
+            "DescribeInstanceForIsv",
+            &[("InstanceId", instance_id)],
+            true,
+        )
+        .await
     }
 
     /// `DescribeOrderForIsv`.
     pub async fn describe_order(&self, order_id: &str) -> Result<OrderInfo, MarketError> {
-        self.call("DescribeOrderForIsv", &[("OrderId", order_id)], true).await
-    }
-
-    /// `PushMeteringData` (not retried: see the module docs).
-    pub async fn push_metering(&self, records: &[MeteringRecord]) -> Result<PushResult, MarketError> {
-        let metering =
-            serde_json::to_string(records).map_err(|e| MarketError::Malformed(e.to_string()))?;
-        self.call("PushMeteringData", &[("Metering", &metering)], false).await
-    }
-
-    /// `DescribeFailedNotifications`.
-    pub async fn failed_notifications(&self, page: u32, size: u32) -> Result<FailedNotifications, MarketError> {
-        let (page, size) = (page.to_string(), size.to_string());
-        self.call("DescribeFailedNotifications", &[("PageNumber", &page), ("PageSize", &size)], true)
+        self.call("DescribeOrderForIsv", &[("OrderId", order_id)], true)
             .await
     }
 
+    /// `PushMeteringData` (not retried: see the module docs).
+    pub async fn push_metering(
+        &self,
+        records: &[MeteringRecord],
+    ) -> Result<PushResult, MarketError> {
+        let metering =
+            serde_json::to_string(records).map_err(|e| MarketError::Malformed(e.to_string()))?;
+        self.call("PushMeteringData", &[("Metering", &metering)], false)
+            .await
+    }
+
+    /// `DescribeFailedNotifications`.
+    pub async fn failed_notifications(
+        &self,
+        page: u32,
+        size: u32,
+    ) -> Result<FailedNotifications, MarketError> {
+        let (page, size) = (page.to_string(), size.to_string());
+        self.call(
+            "DescribeFailedNotifications",
+            &[("PageNumber", &page), ("PageSize", &size)],
+            true,
+        )
+        .await
+    }
+
     /// `ConfirmNotification` (idempotent: a confirmed notification stays confirmed).
-    pub async fn confirm_notification(&self, notification_request_id: &str) -> Result<(), MarketError> {
+    pub async fn confirm_notification(
+        &self,
+        notification_request_id: &str,
+    ) -> Result<(), MarketError> {
         let ack: Acknowledged = self
-            .call("ConfirmNotification", &[("NotificationRequestId", notification_request_id)], true)
+            .call(
+                "ConfirmNotification",
+                &[("NotificationRequestId", notification_request_id)],
+                true,
+            )
             .await?;
-        if ack.success { Ok(()) } else { Err(MarketError::Malformed("Success=false".into())) }
+        if ack.success {
+            Ok(())
+        } else {
+            Err(MarketError::Malformed("Success=false".into()))
+        }
     }
 
     #[tracing::instrument(skip(self, query), fields(endpoint = %self.endpoint))]
@@ -263,8 +322,10 @@ impl MarketClient {
         query: &[(&str, &str)],
         idempotent: bool,
     ) -> Result<T, MarketError> {
-        let query: Vec<(String, String)> =
-            query.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let query: Vec<(String, String)> = query
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let attempts = if idempotent { self.retries + 1 } else { 1 };
         let mut attempt = 0;
         loop {
@@ -296,32 +357,59 @@ impl MarketClient {
             ("host".into(), host),
             ("x-acs-action".into(), action.into()),
             ("x-acs-version".into(), VERSION.into()),
-            ("x-acs-date".into(), chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()),
-            ("x-acs-signature-nonce".into(), uuid::Uuid::new_v4().simple().to_string()),
+            (
+                "x-acs-date".into(),
+                chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            ),
+            (
+                "x-acs-signature-nonce".into(),
+                uuid::Uuid::new_v4().simple().to_string(),
+            ),
             ("x-acs-content-sha256".into(), payload_hash.clone()),
         ];
-        let signing = SigningInput { method: "POST", query, headers: &headers, payload_hash: &payload_hash };
+        let signing = SigningInput {
+            method: "POST",
+            query,
+            headers: &headers,
+            payload_hash: &payload_hash,
+        };
         let authorization = signing.authorization(&self.access_key_id, self.secret.expose_secret());
         let mut url = self.endpoint.clone();
         url.set_path("/");
         // Sent exactly as signed: the canonical (sorted, RFC 3986) query.
         let canonical = canonical_query(query);
-        url.set_query(Some(&canonical).filter(|q| !q.is_empty()).map(String::as_str));
+        url.set_query(
+            Some(&canonical)
+                .filter(|q| !q.is_empty())
+                .map(String::as_str),
+        );
 
-        let mut request = self.http.post(url).timeout(self.timeout).header("accept", "application/json");
+        let mut request = self
+            .http
+            .post(url)
+            .timeout(self.timeout)
+            .header("accept", "application/json");
         for (name, value) in headers.iter().filter(|(n, _)| n != "host") {
             request = request.header(name, value);
         }
-        let response = request.header("authorization", authorization).send().await.map_err(|e| {
+        let response = request
+            .header("authorization", authorization)
+            .send()
+            .await
+            .map_err(|e| {
+                if e.is_timeout() {
+                    MarketError::Timeout(self.timeout)
+                } else {
+                    MarketError::Unreachable(e.to_string())
+                }
+            })?;
+        let status = response.status().as_u16();
+        let body = response.bytes().await.map_err(|e| {
             if e.is_timeout() {
                 MarketError::Timeout(self.timeout)
             } else {
                 MarketError::Unreachable(e.to_string())
             }
-        })?;
-        let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(|e| {
-            if e.is_timeout() { MarketError::Timeout(self.timeout) } else { MarketError::Unreachable(e.to_string()) }
         })?;
         if !(200..300).contains(&status) {
             return Err(match serde_json::from_slice::<ErrorBody>(&body) {
@@ -343,14 +431,27 @@ mod tests {
 
     #[test]
     fn error_codes_map_to_variants() {
-        let body = |code: &str| ErrorBody { request_id: String::new(), code: code.into(), message: "m".into() };
-        assert!(matches!(MarketError::from_body(400, &body("SignatureDoesNotMatch")), MarketError::SignatureDoesNotMatch(_)));
-        assert!(matches!(MarketError::from_body(400, &body("Service.Flow.Control")), MarketError::FlowControl(_)));
+        let body = |code: &str| ErrorBody {
+            request_id: String::new(),
+            code: code.into(),
+            message: "m".into(),
+        };
+        assert!(matches!(
+            MarketError::from_body(400, &body("SignatureDoesNotMatch")),
+            MarketError::SignatureDoesNotMatch(_)
+        ));
+        assert!(matches!(
+            MarketError::from_body(400, &body("Service.Flow.Control")),
+            MarketError::FlowControl(_)
+        ));
         assert!(matches!(
             MarketError::from_body(400, &body("Invalid.Parameter.Metering")),
             MarketError::InvalidParameter { .. }
         ));
-        assert!(matches!(MarketError::from_body(404, &body("InstanceNotFound")), MarketError::NotFound { .. }));
+        assert!(matches!(
+            MarketError::from_body(404, &body("InstanceNotFound")),
+            MarketError::NotFound { .. }
+        ));
         assert!(MarketError::from_body(503, &body("ServiceUnavailable")).is_transient());
         assert!(!MarketError::from_body(400, &body("SignatureDoesNotMatch")).is_transient());
     }
@@ -371,7 +472,11 @@ mod tests {
             instance_id: "1".into(),
             start_time: "100".into(),
             end_time: "200".into(),
-            entities: vec![MeteringEntity { key: "Unit".into(), value: "5".into(), metering_assit: "a-Unit-1".into() }],
+            entities: vec![MeteringEntity {
+                key: "Unit".into(),
+                value: "5".into(),
+                metering_assit: "a-Unit-1".into(),
+            }],
         };
         assert_eq!(
             serde_json::to_string(&[record]).unwrap(),

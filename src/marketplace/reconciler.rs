@@ -50,7 +50,11 @@ const MAX_PAGES: usize = 20;
 const PAGE_SIZE: u32 = 50;
 
 /// One reconciliation pass.
-pub async fn reconcile_once(pool: &DbPool, market: &MarketClient, product_code: &str) -> anyhow::Result<Report> {
+pub async fn reconcile_once(
+    pool: &DbPool,
+    market: &MarketClient,
+    product_code: &str,
+) -> anyhow::Result<Report> {
     let mut report = Report::default();
     replay_failed_notifications(pool, market, product_code, &mut report).await?;
     check_claimed_instances(pool, market, &mut report).await?;
@@ -64,7 +68,10 @@ async fn replay_failed_notifications(
     report: &mut Report,
 ) -> anyhow::Result<()> {
     for _ in 0..MAX_PAGES {
-        let page = market.failed_notifications(1, PAGE_SIZE).await.context("DescribeFailedNotifications")?;
+        let page = market
+            .failed_notifications(1, PAGE_SIZE)
+            .await
+            .context("DescribeFailedNotifications")?;
         if page.notification_list.is_empty() {
             break;
         }
@@ -76,7 +83,14 @@ async fn replay_failed_notifications(
             let mut conn = pool.get().await?;
             let reply = conn
                 .transaction(async |conn| {
-                    spi::handle(conn, &params, Source::FailedNotification(id), product_code, now).await
+                    spi::handle(
+                        conn,
+                        &params,
+                        Source::FailedNotification(id),
+                        product_code,
+                        now,
+                    )
+                    .await
                 })
                 .await?;
             drop(conn);
@@ -105,7 +119,8 @@ async fn replay_failed_notifications(
 /// The notification's JSON message as SPI parameters (its `action` from the
 /// envelope when the message has none).
 fn notification_params(action: &str, message: &str) -> Params {
-    let object = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(message).unwrap_or_default();
+    let object = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(message)
+        .unwrap_or_default();
     let mut pairs: Vec<(String, String)> = object
         .into_iter()
         .map(|(k, v)| {
@@ -122,7 +137,11 @@ fn notification_params(action: &str, message: &str) -> Params {
     Params::from_pairs(pairs)
 }
 
-async fn check_claimed_instances(pool: &DbPool, market: &MarketClient, report: &mut Report) -> anyhow::Result<()> {
+async fn check_claimed_instances(
+    pool: &DbPool,
+    market: &MarketClient,
+    report: &mut Report,
+) -> anyhow::Result<()> {
     let ids = {
         let mut conn = pool.get().await?;
         AliyunInstance::claimed_and_open(&mut conn).await?
@@ -147,7 +166,8 @@ async fn check_claimed_instances(pool: &DbPool, market: &MarketClient, report: &
             "CLOSED" => {
                 let change = conn
                     .transaction(async |conn| {
-                        instances::on_instance_released(conn, &id, Trigger::Reconciliation, now).await
+                        instances::on_instance_released(conn, &id, Trigger::Reconciliation, now)
+                            .await
                     })
                     .await?;
                 if change == Change::Applied {
@@ -157,7 +177,8 @@ async fn check_claimed_instances(pool: &DbPool, market: &MarketClient, report: &
             "EXPIRED" => {
                 let change = conn
                     .transaction(async |conn| {
-                        instances::on_instance_expired(conn, &id, Trigger::Reconciliation, now).await
+                        instances::on_instance_expired(conn, &id, Trigger::Reconciliation, now)
+                            .await
                     })
                     .await?;
                 if change == Change::Applied {

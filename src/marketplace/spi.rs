@@ -49,36 +49,61 @@ pub enum SpiCall {
         expires_on: Option<DateTime<Utc>>,
         extra: serde_json::Map<String, serde_json::Value>,
     },
-    Renew { instance_id: InstanceId, order_id: Option<String>, expires_on: DateTime<Utc> },
+    Renew {
+        instance_id: InstanceId,
+        order_id: Option<String>,
+        expires_on: DateTime<Utc>,
+    },
     Upgrade {
         instance_id: InstanceId,
         sku_id: String,
         order_id: Option<String>,
         extra: serde_json::Map<String, serde_json::Value>,
     },
-    RefundRenew { instance_id: InstanceId, expires_on: DateTime<Utc> },
-    Expired { instance_id: InstanceId },
-    Release { instance_id: InstanceId, order_id: Option<String> },
-    Verify { instance_id: InstanceId, time_stamp: DateTime<Utc>, token: String },
+    RefundRenew {
+        instance_id: InstanceId,
+        expires_on: DateTime<Utc>,
+    },
+    Expired {
+        instance_id: InstanceId,
+    },
+    Release {
+        instance_id: InstanceId,
+        order_id: Option<String>,
+    },
+    Verify {
+        instance_id: InstanceId,
+        time_stamp: DateTime<Utc>,
+        token: String,
+    },
 }
 
 /// Alibaba's `yyyy-MM-dd HH:mm:ss`, in Beijing time.
 pub fn parse_time(raw: &str) -> Option<DateTime<Utc>> {
     let naive = NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%d %H:%M:%S").ok()?;
-    Shanghai.from_local_datetime(&naive).single().map(|t| t.with_timezone(&Utc))
+    Shanghai
+        .from_local_datetime(&naive)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 /// The same format, for signing calls like Alibaba (the sandbox).
 pub fn format_time(t: DateTime<Utc>) -> String {
-    t.with_timezone(&Shanghai).format("%Y-%m-%d %H:%M:%S").to_string()
+    t.with_timezone(&Shanghai)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }
 
 fn required<'a>(p: &'a Params, name: &str) -> Result<&'a str, String> {
-    p.get(name).filter(|v| !v.trim().is_empty()).ok_or_else(|| format!("missing parameter: {name}"))
+    p.get(name)
+        .filter(|v| !v.trim().is_empty())
+        .ok_or_else(|| format!("missing parameter: {name}"))
 }
 
 fn optional(p: &Params, name: &str) -> Option<String> {
-    p.get(name).filter(|v| !v.trim().is_empty()).map(str::to_string)
+    p.get(name)
+        .filter(|v| !v.trim().is_empty())
+        .map(str::to_string)
 }
 
 fn instance(p: &Params, name: &str) -> Result<InstanceId, String> {
@@ -103,7 +128,8 @@ impl SpiCall {
         let action = required(p, "action")?;
         Ok(match action {
             "createInstance" => SpiCall::Create {
-                ali_uid: AliUid::parse(required(p, "aliUid")?).map_err(|_| "aliUid must be numeric")?,
+                ali_uid: AliUid::parse(required(p, "aliUid")?)
+                    .map_err(|_| "aliUid must be numeric")?,
                 instance_id: instance(p, "orderBizId")?,
                 order_id: required(p, "orderId")?.to_string(),
                 product_code: required(p, "productCode")?.to_string(),
@@ -134,7 +160,9 @@ impl SpiCall {
                 instance_id: instance(p, "instanceId")?,
                 expires_on: time(p, "expiredOn")?,
             },
-            "expiredInstance" => SpiCall::Expired { instance_id: instance(p, "instanceId")? },
+            "expiredInstance" => SpiCall::Expired {
+                instance_id: instance(p, "instanceId")?,
+            },
             "releaseInstance" => SpiCall::Release {
                 instance_id: instance(p, "instanceId")?,
                 order_id: optional(p, "orderId"),
@@ -211,7 +239,11 @@ pub async fn handle(
         return Ok(Reply::Success);
     }
     let (reply, outcome, call) = match SpiCall::parse(params) {
-        Err(message) => (Reply::Rejected(message.clone()), format!("rejected: {message}"), None),
+        Err(message) => (
+            Reply::Rejected(message.clone()),
+            format!("rejected: {message}"),
+            None,
+        ),
         Ok(call) => {
             let (reply, outcome) = apply(conn, &call, product_code, now).await?;
             (reply, outcome, Some(call))
@@ -246,10 +278,22 @@ async fn apply(
     let id = call.instance_id().as_ref();
     let success = |change: Change| (Reply::Success, change.outcome().to_string());
     Ok(match call {
-        SpiCall::Create { ali_uid, order_id, product_code: code, sku_id, trial, expires_on, extra, .. } => {
+        SpiCall::Create {
+            ali_uid,
+            order_id,
+            product_code: code,
+            sku_id,
+            trial,
+            expires_on,
+            extra,
+            ..
+        } => {
             if code != product_code {
                 let message = format!("productCode {code} is not this product");
-                return Ok((Reply::Rejected(message.clone()), format!("rejected: {message}")));
+                return Ok((
+                    Reply::Rejected(message.clone()),
+                    format!("rejected: {message}"),
+                ));
             }
             let change = instances::create(
                 conn,
@@ -266,12 +310,24 @@ async fn apply(
                 },
             )
             .await?;
-            (Reply::Created { instance_id: id.to_string() }, change.outcome().to_string())
+            (
+                Reply::Created {
+                    instance_id: id.to_string(),
+                },
+                change.outcome().to_string(),
+            )
         }
-        SpiCall::Renew { order_id, expires_on, .. } => {
-            success(instances::renew(conn, id, *expires_on, order_id.as_deref(), now).await?)
-        }
-        SpiCall::Upgrade { sku_id, order_id, extra, .. } => success(
+        SpiCall::Renew {
+            order_id,
+            expires_on,
+            ..
+        } => success(instances::renew(conn, id, *expires_on, order_id.as_deref(), now).await?),
+        SpiCall::Upgrade {
+            sku_id,
+            order_id,
+            extra,
+            ..
+        } => success(
             instances::upgrade(conn, id, sku_id, order_id.as_deref(), extra.clone(), now).await?,
         ),
         SpiCall::RefundRenew { expires_on, .. } => {
@@ -283,7 +339,9 @@ async fn apply(
         SpiCall::Release { .. } => {
             success(instances::on_instance_released(conn, id, Trigger::Marketplace, now).await?)
         }
-        SpiCall::Verify { time_stamp, token, .. } => verify(conn, id, *time_stamp, token, now).await?,
+        SpiCall::Verify {
+            time_stamp, token, ..
+        } => verify(conn, id, *time_stamp, token, now).await?,
     })
 }
 
@@ -305,7 +363,12 @@ async fn verify(
     }
     let known = crate::db::models::aliyun_instance::AliyunInstance::find(conn, instance_id).await?;
     match known {
-        Some(_) => Ok((Reply::Verified { instance_id: instance_id.to_string() }, "verified".into())),
+        Some(_) => Ok((
+            Reply::Verified {
+                instance_id: instance_id.to_string(),
+            },
+            "verified".into(),
+        )),
         None => Ok(rejected("unknown instance")),
     }
 }
@@ -321,7 +384,16 @@ mod tests {
     #[test]
     fn create_instance_with_extra_billing_items() {
         let call = parse("action=createInstance&aliUid=1234567890123456&orderBizId=42&orderId=7&productCode=cmgj00053362&skuId=s&trial=false&Count=2&token=x").unwrap();
-        let SpiCall::Create { extra, instance_id, trial, expires_on, .. } = call else { panic!() };
+        let SpiCall::Create {
+            extra,
+            instance_id,
+            trial,
+            expires_on,
+            ..
+        } = call
+        else {
+            panic!()
+        };
         assert_eq!(instance_id.as_ref(), "42");
         assert!(!trial);
         assert_eq!(expires_on, None);
@@ -331,10 +403,19 @@ mod tests {
 
     #[test]
     fn bad_calls_say_what_is_wrong() {
-        assert_eq!(parse("instanceId=1").unwrap_err(), "missing parameter: action");
+        assert_eq!(
+            parse("instanceId=1").unwrap_err(),
+            "missing parameter: action"
+        );
         assert_eq!(parse("action=dance").unwrap_err(), "unknown action: dance");
-        assert_eq!(parse("action=releaseInstance").unwrap_err(), "missing parameter: instanceId");
-        assert_eq!(parse("action=releaseInstance&instanceId=abc").unwrap_err(), "instanceId must be numeric");
+        assert_eq!(
+            parse("action=releaseInstance").unwrap_err(),
+            "missing parameter: instanceId"
+        );
+        assert_eq!(
+            parse("action=releaseInstance&instanceId=abc").unwrap_err(),
+            "instanceId must be numeric"
+        );
         assert_eq!(
             parse("action=renewInstance&instanceId=1&expiredOn=tomorrow").unwrap_err(),
             "expiredOn must be yyyy-MM-dd HH:mm:ss"

@@ -71,7 +71,11 @@ impl VerifiedInstance {
     }
 }
 
-fn from_local(local: &AliyunInstance, ali_uid: &AliUid, product_code: &str) -> Result<VerifiedInstance, VerifyFailure> {
+fn from_local(
+    local: &AliyunInstance,
+    ali_uid: &AliUid,
+    product_code: &str,
+) -> Result<VerifiedInstance, VerifyFailure> {
     if local.product_code != product_code {
         return Err(VerifyFailure::UnknownInstance);
     }
@@ -96,9 +100,9 @@ fn from_local(local: &AliyunInstance, ali_uid: &AliUid, product_code: &str) -> R
 
 fn remote_failure(e: &MarketError) -> VerifyFailure {
     match e {
-        MarketError::NotFound { .. } | MarketError::InvalidParameter { .. } | MarketError::PermissionDenied { .. } => {
-            VerifyFailure::UnknownInstance
-        }
+        MarketError::NotFound { .. }
+        | MarketError::InvalidParameter { .. }
+        | MarketError::PermissionDenied { .. } => VerifyFailure::UnknownInstance,
         other => {
             tracing::warn!(error = %other, "the Market OpenAPI could not verify an instance");
             VerifyFailure::Unreachable
@@ -146,7 +150,9 @@ pub async fn verify_instance(
         sku_id: instance.product_sku_code,
         order_id: instance.order_id,
         trial: instance.is_trial,
-        expires_on: instance.end_on.and_then(|ms| Utc.timestamp_millis_opt(ms).single()),
+        expires_on: instance
+            .end_on
+            .and_then(|ms| Utc.timestamp_millis_opt(ms).single()),
         known_locally: false,
     }))
 }

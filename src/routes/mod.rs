@@ -41,7 +41,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/password/reset/{token}",
             web::post().to(password::reset::post::reset),
         )
-        .route("/marketplace/welcome", web::get().to(marketplace::welcome::welcome))
+        .route(
+            "/marketplace/welcome",
+            web::get().to(marketplace::welcome::welcome),
+        )
         .route("/api/aliyun/spi", web::get().to(api::aliyun_spi::spi))
         .route("/api/aliyun/spi", web::post().to(api::aliyun_spi::spi))
         .configure(static_files::routes)

@@ -66,7 +66,10 @@ impl AliyunInstance {
 
     /// Inserts unless the instance exists; `true` when inserted. Safe under
     /// concurrent duplicates: the primary key decides.
-    pub async fn insert_if_absent(conn: &mut AsyncPgConnection, new: &NewAliyunInstance<'_>) -> QueryResult<bool> {
+    pub async fn insert_if_absent(
+        conn: &mut AsyncPgConnection,
+        new: &NewAliyunInstance<'_>,
+    ) -> QueryResult<bool> {
         diesel::insert_into(aliyun_instances::table)
             .values(new)
             .on_conflict(aliyun_instances::instance_id)
@@ -98,7 +101,11 @@ impl AliyunInstance {
     }
 
     /// Writes a transition.
-    pub async fn apply(conn: &mut AsyncPgConnection, id: &str, change: &InstanceChange) -> QueryResult<()> {
+    pub async fn apply(
+        conn: &mut AsyncPgConnection,
+        id: &str,
+        change: &InstanceChange,
+    ) -> QueryResult<()> {
         diesel::update(aliyun_instances::table.find(id))
             .set(change)
             .execute(conn)

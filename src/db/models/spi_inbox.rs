@@ -20,11 +20,18 @@ pub struct NewInboxRow<'a> {
 
 /// Records a call (inside the transaction of its effect).
 pub async fn record(conn: &mut AsyncPgConnection, row: &NewInboxRow<'_>) -> QueryResult<()> {
-    diesel::insert_into(spi_inbox::table).values(row).execute(conn).await.map(drop)
+    diesel::insert_into(spi_inbox::table)
+        .values(row)
+        .execute(conn)
+        .await
+        .map(drop)
 }
 
 /// Whether a failed notification was already processed.
-pub async fn has_notification(conn: &mut AsyncPgConnection, notification_id: &str) -> QueryResult<bool> {
+pub async fn has_notification(
+    conn: &mut AsyncPgConnection,
+    notification_id: &str,
+) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         spi_inbox::table.filter(spi_inbox::notification_id.eq(notification_id)),
     ))

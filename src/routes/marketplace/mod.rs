@@ -17,5 +17,10 @@ struct SignOnRefusedPage {
 
 /// The page for a stale, reused or unknown sign-on link (403).
 pub fn sign_on_refused(req: &HttpRequest) -> Result<HttpResponse, AppError> {
-    render(StatusCode::FORBIDDEN, &SignOnRefusedPage { ctx: PageContext::anonymous(req) })
+    render(
+        StatusCode::FORBIDDEN,
+        &SignOnRefusedPage {
+            ctx: PageContext::anonymous(req),
+        },
+    )
 }

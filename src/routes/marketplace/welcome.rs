@@ -33,6 +33,13 @@ pub async fn welcome(
         }
         None => None,
     };
-    let expires = instance.as_ref().and_then(|i| i.expires_on).map(crate::time::shanghai_minute);
-    ok(&WelcomePage { ctx, instance, expires })
+    let expires = instance
+        .as_ref()
+        .and_then(|i| i.expires_on)
+        .map(crate::time::shanghai_minute);
+    ok(&WelcomePage {
+        ctx,
+        instance,
+        expires,
+    })
 }
