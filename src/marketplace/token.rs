@@ -101,6 +101,22 @@ mod tests {
     }
 
     proptest! {
+        // A bounded fuzz of the parser and verifier together: any bytes, as a
+        // query string, are read or refused, never panic, and never pass.
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+        #[test]
+        fn arbitrary_query_strings_never_pass_or_panic(raw in proptest::collection::vec(any::<u8>(), 0..512)) {
+            if let Ok(params) = Params::parse(&raw) {
+                prop_assert!(!is_valid(&params, "isvkey") || params.get("token").is_some());
+            }
+        }
+
+        #[test]
+        fn forged_tokens_never_pass(query in "[a-zA-Z]{1,8}=[a-z0-9 ]{0,12}(&[a-zA-Z]{1,8}=[a-z0-9 ]{0,12}){0,6}", token in "[0-9a-f]{32}") {
+            let params = Params::parse(format!("{query}&token={token}").as_bytes()).unwrap();
+            prop_assert_eq!(is_valid(&params, "isvkey"), expected(&params, "isvkey") == token);
+        }
+
         #[test]
         fn signing_then_verifying_always_passes(pairs in proptest::collection::vec(("[a-zA-Z]{1,10}", ".{0,30}"), 0..12), key in "[a-z0-9]{1,20}") {
             let mut pairs: Vec<(String, String)> = pairs;

@@ -272,6 +272,105 @@ impl TestApp {
     }
 }
 
+/// The SPI key of the test apps (the development default).
+pub const SPI_KEY: &str = "sandbox-spi-key";
+/// Our product code (the development default).
+pub const PRODUCT: &str = "cmgj00053362";
+
+impl TestApp {
+    /// Calls the SPI like the marketplace: `pairs` signed with the SPI key, as GET.
+    pub async fn spi(&self, pairs: &[(&str, &str)]) -> reqwest::Response {
+        let mut signed: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        billing_center::marketplace::token::sign(&mut signed, SPI_KEY);
+        self.client
+            .get(self.url("/api/aliyun/spi"))
+            .query(&signed)
+            .send()
+            .await
+            .expect("SPI call")
+    }
+
+    /// The SPI's JSON answer and status.
+    pub async fn spi_json(&self, pairs: &[(&str, &str)]) -> (u16, serde_json::Value) {
+        let res = self.spi(pairs).await;
+        let status = res.status().as_u16();
+        (status, res.json().await.expect("a JSON answer"))
+    }
+
+    /// A marketplace purchase in the sandbox (createInstance is delivered).
+    pub async fn market_purchase(&self, ali_uid: &str) -> serde_json::Value {
+        let res = reqwest::Client::new()
+            .post(format!("{}/market/api/instances", self.sandbox))
+            .json(&serde_json::json!({ "ali_uid": ali_uid }))
+            .send()
+            .await
+            .expect("market API");
+        assert_eq!(res.status(), 201);
+        res.json().await.expect("market JSON")
+    }
+
+    /// `release`, `expire` or `renew` in the sandbox; `notify: false` skips the SPI.
+    pub async fn market_operate(
+        &self,
+        instance_id: &str,
+        operation: &str,
+        notify: bool,
+    ) -> serde_json::Value {
+        let res = reqwest::Client::new()
+            .post(format!(
+                "{}/market/api/instances/{instance_id}/{operation}?notify={notify}",
+                self.sandbox
+            ))
+            .send()
+            .await
+            .expect("market API");
+        assert!(res.status().is_success(), "{operation}: {}", res.status());
+        res.json().await.expect("market JSON")
+    }
+
+    /// Switches sandbox marketplace faults.
+    pub async fn market_faults(&self, faults: serde_json::Value) {
+        let res = reqwest::Client::new()
+            .post(format!("{}/market/api/faults", self.sandbox))
+            .json(&faults)
+            .send()
+            .await
+            .expect("faults API");
+        assert!(res.status().is_success());
+    }
+
+    /// A Market OpenAPI client for the sandbox with the given secret and timeout.
+    pub fn market_client_with(
+        &self,
+        secret: &str,
+        timeout: Duration,
+    ) -> billing_center::marketplace::openapi::MarketClient {
+        billing_center::marketplace::openapi::MarketClient::new(
+            url::Url::parse(&format!("{}/", self.sandbox)).expect("a URL"),
+            "sandbox-ak".into(),
+            SecretString::from(secret.to_string()),
+            timeout,
+        )
+    }
+
+    /// The client the app itself uses.
+    pub fn market_client(&self) -> billing_center::marketplace::openapi::MarketClient {
+        self.market_client_with("sandbox-secret", Duration::from_secs(5))
+    }
+
+    /// An instance's stored status, if we know it.
+    pub async fn instance_status(&self, instance_id: &str) -> Option<String> {
+        let mut conn = self.pool.get().await.expect("a connection");
+        billing_center::db::models::aliyun_instance::AliyunInstance::find(&mut conn, instance_id)
+            .await
+            .expect("query")
+            .map(|i| i.status)
+    }
+}
+
 fn rand_digits() -> u32 {
     (uuid::Uuid::new_v4().as_u128() % 100_000_000) as u32
 }

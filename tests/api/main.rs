@@ -7,9 +7,13 @@
 )]
 
 mod helpers;
+mod lifecycle;
 mod login;
 mod mail;
+mod openapi;
 mod pages;
 mod password;
+mod reconciler;
 mod sessions;
+mod spi;
 mod startup;
