@@ -82,10 +82,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Reconcile => reconcile(settings).await,
         Command::HashRate { threads, seconds } => {
-            let rate = crate::auth::password::raw_hash_rate(
-                threads,
-                std::time::Duration::from_secs(seconds),
-            );
+            let rate = crate::auth::password::raw_hash_rate(threads, std::time::Duration::from_secs(seconds));
             println!("{rate:.1} hashes/s with {threads} thread(s)");
             Ok(())
         }
@@ -108,9 +105,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     println!("Billing Center portal: http://127.0.0.1:{port}/");
     if let (Some(http), Some(smtp)) = (app.sandbox_port(), app.sandbox_smtp_port()) {
         println!("Sandbox:               http://127.0.0.1:{http}/");
-        println!(
-            "Sandbox mailbox:       http://127.0.0.1:{http}/mailbox  (SMTP on 127.0.0.1:{smtp})"
-        );
+        println!("Sandbox mailbox:       http://127.0.0.1:{http}/mailbox  (SMTP on 127.0.0.1:{smtp})");
     }
     app.run_until_stopped().await.context("server")
 }
@@ -133,12 +128,8 @@ async fn reconcile(settings: Settings) -> anyhow::Result<()> {
     let url = settings.database_url.expose_secret();
     crate::db::run_migrations(url).await?;
     let pool = crate::db::pool(url, 2)?;
-    let report = crate::marketplace::reconciler::reconcile_once(
-        &pool,
-        &market,
-        &settings.aliyun.product_code,
-    )
-    .await?;
+    let report =
+        crate::marketplace::reconciler::reconcile_once(&pool, &market, &settings.aliyun.product_code).await?;
     println!("Reconciled: {report}.");
     Ok(())
 }
@@ -175,12 +166,11 @@ async fn create_account(
         .read_line(&mut line)
         .context("reading the password from stdin")?;
     let typed = line.trim_end_matches(['\r', '\n']);
-    let password = NewPassword::parse(typed, typed, &[username.as_ref(), email.as_ref()]).map_err(
-        |p| match p {
+    let password =
+        NewPassword::parse(typed, typed, &[username.as_ref(), email.as_ref()]).map_err(|p| match p {
             PasswordProblem::Password(invalid) => describe("password", invalid),
             PasswordProblem::Mismatch => anyhow::anyhow!("password: mismatch"),
-        },
-    )?;
+        })?;
 
     let url = settings.database_url.expose_secret();
     crate::db::ensure_database(url).await?;

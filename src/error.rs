@@ -120,23 +120,16 @@ pub fn render_error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorH
     let status = res.status();
     let request = res.request().clone();
     if request.path().starts_with("/api/") {
-        let reason = status
-            .canonical_reason()
-            .unwrap_or("error")
-            .to_ascii_lowercase();
-        let response = HttpResponse::build(status)
-            .json(serde_json::json!({ "success": false, "message": reason }));
+        let reason = status.canonical_reason().unwrap_or("error").to_ascii_lowercase();
+        let response =
+            HttpResponse::build(status).json(serde_json::json!({ "success": false, "message": reason }));
         return Ok(ErrorHandlerResponse::Response(
             ServiceResponse::new(request, response).map_into_right_body(),
         ));
     }
     let ctx = crate::page::PageContext::anonymous(&request);
     let lang = ctx.lang;
-    let specific = res
-        .response()
-        .extensions()
-        .get::<ErrorMessage>()
-        .map(|m| m.0);
+    let specific = res.response().extensions().get::<ErrorMessage>().map(|m| m.0);
     let (title_key, message_key) = messages_for(status);
     let page = ErrorPage {
         status: status.as_u16(),
@@ -144,18 +137,11 @@ pub fn render_error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorH
         message: crate::i18n::t(lang, specific.unwrap_or(message_key)),
         request_id: status
             .is_server_error()
-            .then(|| {
-                request
-                    .extensions()
-                    .get::<RequestId>()
-                    .map(|id| id.to_string())
-            })
+            .then(|| request.extensions().get::<RequestId>().map(|id| id.to_string()))
             .flatten(),
         ctx,
     };
-    let body = page
-        .render()
-        .unwrap_or_else(|_| fallback_body(lang, status));
+    let body = page.render().unwrap_or_else(|_| fallback_body(lang, status));
     let mut new = HttpResponse::build(status);
     new.content_type("text/html; charset=utf-8");
     for (name, value) in res.headers() {

@@ -74,11 +74,7 @@ pub fn negotiate(req: &HttpRequest) -> Language {
         .and_then(|h| {
             // By preference; any English or Chinese variant picks our one.
             accept_language::parse(h).into_iter().find_map(|tag| {
-                let primary = tag
-                    .split('-')
-                    .next()
-                    .unwrap_or_default()
-                    .to_ascii_lowercase();
+                let primary = tag.split('-').next().unwrap_or_default().to_ascii_lowercase();
                 Language::parse(&primary).ok()
             })
         })

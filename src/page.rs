@@ -33,11 +33,7 @@ impl PageContext {
         PageContext {
             lang: crate::i18n::negotiate(req),
             brand: brand(req),
-            path: req
-                .uri()
-                .path_and_query()
-                .map_or("/", |p| p.as_str())
-                .to_string(),
+            path: req.uri().path_and_query().map_or("/", |p| p.as_str()).to_string(),
             username: None,
             session: None,
         }
@@ -88,10 +84,8 @@ impl PageContext {
 }
 
 fn brand(req: &HttpRequest) -> String {
-    req.app_data::<web::Data<AppState>>().map_or_else(
-        || "Billing Center".to_string(),
-        |s| s.settings.brand_name.clone(),
-    )
+    req.app_data::<web::Data<AppState>>()
+        .map_or_else(|| "Billing Center".to_string(), |s| s.settings.brand_name.clone())
 }
 
 impl FromRequest for PageContext {
@@ -124,10 +118,7 @@ impl FormErrors {
 
     /// The message for `field`, if any.
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
+        self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
     }
 
     /// True when the form had no problem.

@@ -140,16 +140,11 @@ impl Settings {
         };
         let sandbox = flag(&var, "APP_SANDBOX", !production)?;
         let aliyun = AliyunSettings {
-            spi_key: SecretString::from(
-                var("APP_ALIYUN_SPI_KEY").unwrap_or_else(|| DEV_SPI_KEY.into()),
-            ),
+            spi_key: SecretString::from(var("APP_ALIYUN_SPI_KEY").unwrap_or_else(|| DEV_SPI_KEY.into())),
             market_endpoint: var("APP_ALIYUN_MARKET_ENDPOINT")
-                .map(|v| {
-                    Url::parse(&v).map_err(|e| invalid("APP_ALIYUN_MARKET_ENDPOINT", e.to_string()))
-                })
+                .map(|v| Url::parse(&v).map_err(|e| invalid("APP_ALIYUN_MARKET_ENDPOINT", e.to_string())))
                 .transpose()?,
-            access_key_id: var("APP_ALIYUN_ACCESS_KEY_ID")
-                .unwrap_or_else(|| DEV_ACCESS_KEY_ID.into()),
+            access_key_id: var("APP_ALIYUN_ACCESS_KEY_ID").unwrap_or_else(|| DEV_ACCESS_KEY_ID.into()),
             access_key_secret: SecretString::from(
                 var("APP_ALIYUN_ACCESS_KEY_SECRET").unwrap_or_else(|| DEV_ACCESS_KEY_SECRET.into()),
             ),
@@ -172,12 +167,10 @@ impl Settings {
             workers: number(&var, "APP_WORKERS", available_cores())?,
             sandbox,
             sandbox_listen: var("APP_SANDBOX_LISTEN").unwrap_or_else(|| "127.0.0.1:8081".into()),
-            sandbox_smtp_listen: var("APP_SANDBOX_SMTP_LISTEN")
-                .unwrap_or_else(|| "127.0.0.1:2525".into()),
+            sandbox_smtp_listen: var("APP_SANDBOX_SMTP_LISTEN").unwrap_or_else(|| "127.0.0.1:2525".into()),
             smtp_url: var("APP_SMTP_URL").map(SecretString::from),
             sandbox_spi_retry: retry_schedule(var("APP_SANDBOX_SPI_RETRY_MS"))?,
-            mail_from: var("APP_MAIL_FROM")
-                .unwrap_or_else(|| "Billing Center <billing@localhost>".into()),
+            mail_from: var("APP_MAIL_FROM").unwrap_or_else(|| "Billing Center <billing@localhost>".into()),
             brand_name: var("APP_BRAND_NAME").unwrap_or_else(|| "Guance".into()),
             aliyun,
             site_ingest_keys: ingest_keys(var("APP_SITE_INGEST_KEYS"))?,
@@ -248,11 +241,7 @@ impl Settings {
         if self.smtp_url.is_none() {
             return refuse("no mail server; set APP_SMTP_URL");
         }
-        if self
-            .public_url
-            .as_ref()
-            .is_none_or(|u| u.scheme() != "https")
-        {
+        if self.public_url.as_ref().is_none_or(|u| u.scheme() != "https") {
             return refuse("links in emails need an https base; set APP_PUBLIC_URL");
         }
         if self
@@ -318,9 +307,7 @@ fn secs(
 /// notification schedule (1m 1m 1m 5m 10m 10m 10m 1h 1h 2h 4h) in seconds
 /// instead of minutes, so a developer sees the whole life of a notification.
 fn retry_schedule(raw: Option<String>) -> Result<Vec<Duration>, SettingsError> {
-    let raw = raw.unwrap_or_else(|| {
-        "1000,1000,1000,5000,10000,10000,10000,60000,60000,120000,240000".into()
-    });
+    let raw = raw.unwrap_or_else(|| "1000,1000,1000,5000,10000,10000,10000,60000,60000,120000,240000".into());
     raw.split(',')
         .map(|ms| {
             ms.trim().parse().map(Duration::from_millis).map_err(|_| {
@@ -434,9 +421,7 @@ mod tests {
     fn bad_values_name_their_variable() {
         let err = with(&[("APP_SANDBOX", "maybe")]).unwrap_err().to_string();
         assert!(err.starts_with("APP_SANDBOX"), "{err}");
-        let err = with(&[("APP_SESSION_KEY", "short")])
-            .unwrap_err()
-            .to_string();
+        let err = with(&[("APP_SESSION_KEY", "short")]).unwrap_err().to_string();
         assert!(err.starts_with("APP_SESSION_KEY"), "{err}");
     }
 }

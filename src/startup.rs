@@ -52,8 +52,8 @@ impl Application {
         db::run_migrations(&database_url).await?;
         let pool = db::pool(&database_url, settings.database_pool_size)?;
 
-        let listener = TcpListener::bind(&settings.listen)
-            .with_context(|| format!("APP_LISTEN {}", settings.listen))?;
+        let listener =
+            TcpListener::bind(&settings.listen).with_context(|| format!("APP_LISTEN {}", settings.listen))?;
         let address = listener.local_addr()?;
         let sandbox = match settings.sandbox {
             true => Some(crate::sandbox::start(&settings, address).await?),
@@ -69,13 +69,9 @@ impl Application {
         let mailer = Mailer::new(&smtp_url, &settings.mail_from, settings.outbox.send_timeout)?;
         let market_endpoint = match (&settings.aliyun.market_endpoint, &sandbox) {
             (Some(url), _) => url.clone(),
-            (None, Some(sandbox)) => {
-                Url::parse(&format!("http://127.0.0.1:{}/", sandbox.http_port))?
-            }
+            (None, Some(sandbox)) => Url::parse(&format!("http://127.0.0.1:{}/", sandbox.http_port))?,
             (None, None) => {
-                anyhow::bail!(
-                    "no Market OpenAPI: set APP_ALIYUN_MARKET_ENDPOINT or turn APP_SANDBOX on"
-                )
+                anyhow::bail!("no Market OpenAPI: set APP_ALIYUN_MARKET_ENDPOINT or turn APP_SANDBOX on")
             }
         };
         let market = MarketClient::new(
@@ -91,10 +87,7 @@ impl Application {
         crate::metrics::install();
 
         let state = web::Data::new(AppState {
-            passwords: Passwords::new(
-                settings.auth.hash_concurrency,
-                settings.auth.hash_queue_timeout,
-            ),
+            passwords: Passwords::new(settings.auth.hash_concurrency, settings.auth.hash_queue_timeout),
             settings: settings.clone(),
             pool: pool.clone(),
             public_url,
@@ -207,17 +200,11 @@ fn security_headers(secure: bool) -> DefaultHeaders {
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("X-Frame-Options", "DENY"))
         .add(("Referrer-Policy", "strict-origin-when-cross-origin"))
-        .add((
-            "Permissions-Policy",
-            "camera=(), microphone=(), geolocation=()",
-        ))
+        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
         .add(("Cross-Origin-Opener-Policy", "same-origin"))
         .add(("Cache-Control", "no-store"));
     if secure {
-        headers.add((
-            "Strict-Transport-Security",
-            "max-age=31536000; includeSubDomains",
-        ))
+        headers.add(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
     } else {
         headers
     }
@@ -232,11 +219,8 @@ async fn housekeeping(pool: DbPool, settings: Settings) {
         let result: anyhow::Result<()> = async {
             let mut conn = pool.get().await?;
             db::models::session::delete_expired(&mut conn).await?;
-            db::models::login_throttle::delete_stale(
-                &mut conn,
-                settings.auth.throttle.per_identifier.decay,
-            )
-            .await?;
+            db::models::login_throttle::delete_stale(&mut conn, settings.auth.throttle.per_identifier.decay)
+                .await?;
             db::models::password_reset::delete_stale(&mut conn).await?;
             Ok(())
         }

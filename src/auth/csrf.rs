@@ -56,16 +56,12 @@ pub async fn protect<B: MessageBody>(
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !unsafe_method || req.path().starts_with(EXEMPT_PREFIX) {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_left_body);
+        return next.call(req).await.map(ServiceResponse::map_into_left_body);
     }
     // Refusals become responses here, so the error pages (an outer
     // middleware) render them.
-    let refuse = |req: ServiceRequest, error: actix_web::Error| {
-        Ok(req.error_response(error).map_into_right_body())
-    };
+    let refuse =
+        |req: ServiceRequest, error: actix_web::Error| Ok(req.error_response(error).map_into_right_body());
     if !same_origin(&req) {
         return refuse(req, AppError::CrossSite.into());
     }
@@ -76,11 +72,7 @@ pub async fn protect<B: MessageBody>(
     let presented = form_urlencoded::parse(&body)
         .find(|(name, _)| name == FIELD)
         .map(|(_, value)| value.into_owned());
-    let expected = req
-        .get_session()
-        .get::<String>(session_keys::CSRF)
-        .ok()
-        .flatten();
+    let expected = req.get_session().get::<String>(session_keys::CSRF).ok().flatten();
     let valid = match (expected, presented) {
         (Some(e), Some(p)) => bool::from(e.as_bytes().ct_eq(p.as_bytes())),
         _ => false,
@@ -89,9 +81,7 @@ pub async fn protect<B: MessageBody>(
         return refuse(req, AppError::CsrfToken.into());
     }
     req.set_payload(Payload::from(body));
-    next.call(req)
-        .await
-        .map(ServiceResponse::map_into_left_body)
+    next.call(req).await.map(ServiceResponse::map_into_left_body)
 }
 
 /// False when the browser says the request comes from another site.

@@ -26,16 +26,11 @@ pub async fn require_login(
     match account {
         Some(id) => {
             req.extensions_mut().insert(AccountId(id));
-            next.call(req)
-                .await
-                .map(ServiceResponse::map_into_boxed_body)
+            next.call(req).await.map(ServiceResponse::map_into_boxed_body)
         }
         None => {
             let target = if req.method() == actix_web::http::Method::GET {
-                let wanted = req
-                    .uri()
-                    .path_and_query()
-                    .map_or("/billing", |p| p.as_str());
+                let wanted = req.uri().path_and_query().map_or("/billing", |p| p.as_str());
                 format!("/login?next={}", urlencode(wanted))
             } else {
                 "/login".to_string()

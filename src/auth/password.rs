@@ -131,9 +131,8 @@ fn verify_in(memory: &mut Memory, password: &[u8], stored: &str) -> Verified {
 
 /// A hash of a random password, verified against when the user does not exist
 /// so that unknown users take as long as wrong passwords.
-static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
-    hash_in(&mut Memory(Vec::new()), super::random_token().as_bytes()).unwrap_or_default()
-});
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_in(&mut Memory(Vec::new()), super::random_token().as_bytes()).unwrap_or_default());
 
 type Job = Box<dyn FnOnce(&mut Memory) + Send>;
 
@@ -185,11 +184,7 @@ impl Passwords {
         self.run(move |memory| {
             let phc = stored.as_deref().unwrap_or(&DUMMY_HASH);
             let verified = verify_in(memory, password.expose_secret().as_bytes(), phc);
-            if stored.is_some() {
-                verified
-            } else {
-                Verified::No
-            }
+            if stored.is_some() { verified } else { Verified::No }
         })
         .await
     }
@@ -262,17 +257,12 @@ mod tests {
     async fn a_hash_verifies_its_password_only() {
         let pw = Passwords::new(1, Duration::from_secs(5));
         let hash = pw.hash(SecretString::from("right password")).await.unwrap();
-        assert!(
-            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
-            "{hash}"
-        );
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
         let ok = pw
             .verify(SecretString::from("right password"), Some(hash.clone()))
             .await;
         assert_eq!(ok.unwrap(), Verified::Yes);
-        let bad = pw
-            .verify(SecretString::from("wrong password"), Some(hash))
-            .await;
+        let bad = pw.verify(SecretString::from("wrong password"), Some(hash)).await;
         assert_eq!(bad.unwrap(), Verified::No);
     }
 
@@ -303,10 +293,7 @@ mod tests {
     #[tokio::test]
     async fn unknown_users_never_verify() {
         let pw = Passwords::new(1, Duration::from_secs(5));
-        let res = pw
-            .verify(SecretString::from("anything"), None)
-            .await
-            .unwrap();
+        let res = pw.verify(SecretString::from("anything"), None).await.unwrap();
         assert_eq!(res, Verified::No);
         let garbage = pw
             .verify(SecretString::from("x"), Some("not a hash".into()))
@@ -323,10 +310,7 @@ mod tests {
             Params::new(15_000, 2, 1, None).unwrap(),
         );
         let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-        let hash = weak
-            .hash_password(b"old password", &salt)
-            .unwrap()
-            .to_string();
+        let hash = weak.hash_password(b"old password", &salt).unwrap().to_string();
         let pw = Passwords::new(1, Duration::from_secs(5));
         let res = pw
             .verify(SecretString::from("old password"), Some(hash))

@@ -28,20 +28,14 @@ pub struct PgSessionStore {
 impl PgSessionStore {
     /// A store with the given idle and absolute timeouts.
     pub fn new(pool: DbPool, idle: Duration, absolute: Duration) -> Self {
-        PgSessionStore {
-            pool,
-            idle,
-            absolute,
-        }
+        PgSessionStore { pool, idle, absolute }
     }
 }
 
 type State = HashMap<String, String>;
 
 fn account_of(state: &State) -> Option<i64> {
-    state
-        .get(session_keys::ACCOUNT_ID)
-        .and_then(|v| v.parse().ok())
+    state.get(session_keys::ACCOUNT_ID).and_then(|v| v.parse().ok())
 }
 
 fn to_json(state: &State) -> serde_json::Value {
@@ -84,11 +78,7 @@ impl PgSessionStore {
 
 impl SessionStore for PgSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
-        let mut conn = self
-            .pool
-            .get()
-            .await
-            .map_err(|e| LoadError::Other(e.into()))?;
+        let mut conn = self.pool.get().await.map_err(|e| LoadError::Other(e.into()))?;
         let hash = super::token_hash(key.as_ref());
         let Some(live) = session::load(&mut conn, &hash)
             .await
@@ -124,11 +114,7 @@ impl SessionStore for PgSessionStore {
         ttl_: &CookieDuration,
     ) -> Result<SessionKey, UpdateError> {
         let idle = ttl(ttl_, self.idle);
-        let mut conn = self
-            .pool
-            .get()
-            .await
-            .map_err(|e| UpdateError::Other(e.into()))?;
+        let mut conn = self.pool.get().await.map_err(|e| UpdateError::Other(e.into()))?;
         let hash = super::token_hash(key.as_ref());
         let live = session::update(&mut conn, &hash, &to_json(&state), account_of(&state), idle)
             .await
@@ -147,12 +133,7 @@ impl SessionStore for PgSessionStore {
 
     async fn update_ttl(&self, key: &SessionKey, ttl_: &CookieDuration) -> anyhow::Result<()> {
         let mut conn = self.pool.get().await?;
-        session::touch(
-            &mut conn,
-            &super::token_hash(key.as_ref()),
-            ttl(ttl_, self.idle),
-        )
-        .await?;
+        session::touch(&mut conn, &super::token_hash(key.as_ref()), ttl(ttl_, self.idle)).await?;
         Ok(())
     }
 

@@ -36,10 +36,7 @@ impl ThrottleKeys {
 }
 
 /// How long the caller must still wait, if at all (rounded up to seconds).
-pub async fn wait_time(
-    conn: &mut AsyncPgConnection,
-    keys: &ThrottleKeys,
-) -> QueryResult<Option<u64>> {
+pub async fn wait_time(conn: &mut AsyncPgConnection, keys: &ThrottleKeys) -> QueryResult<Option<u64>> {
     let until = login_throttle::blocked_until(conn, &keys.both()).await?;
     Ok(until.map(|t| {
         let ms = (t - chrono::Utc::now()).num_milliseconds().max(0);
@@ -61,11 +58,7 @@ pub async fn record_failure(
     )
     .await?;
     let policies = [&settings.per_identifier, &settings.per_ip];
-    for ((key, policy), failures) in [&keys.identifier, &keys.ip]
-        .into_iter()
-        .zip(policies)
-        .zip(counts)
-    {
+    for ((key, policy), failures) in [&keys.identifier, &keys.ip].into_iter().zip(policies).zip(counts) {
         if let Some(delay) = delay_after(policy, u32::try_from(failures).unwrap_or(u32::MAX)) {
             login_throttle::block(conn, key, delay).await?;
         }

@@ -51,10 +51,7 @@ const STALE_EXPIRY_MARGIN: chrono::Duration = chrono::Duration::hours(1);
 
 /// `createInstance`: stores the instance unless it exists (then nothing changes,
 /// not even for a released one).
-pub async fn create(
-    conn: &mut AsyncPgConnection,
-    new: &NewAliyunInstance<'_>,
-) -> QueryResult<Change> {
+pub async fn create(conn: &mut AsyncPgConnection, new: &NewAliyunInstance<'_>) -> QueryResult<Change> {
     let created = AliyunInstance::insert_if_absent(conn, new).await?;
     Ok(if created {
         Change::Applied
@@ -163,9 +160,7 @@ pub async fn on_instance_expired(
     let Some(instance) = AliyunInstance::lock(conn, instance_id).await? else {
         return Ok(Change::UnknownInstance);
     };
-    let stale = instance
-        .expires_on
-        .is_some_and(|e| e > now + STALE_EXPIRY_MARGIN);
+    let stale = instance.expires_on.is_some_and(|e| e > now + STALE_EXPIRY_MARGIN);
     if instance.status() != InstanceStatus::Opened || stale {
         return Ok(Change::Unchanged);
     }

@@ -54,8 +54,7 @@ pub async fn ensure_database(database_url: &str) -> anyhow::Result<()> {
     {
         Ok(_) => tracing::info!(database = %name, "created the database"),
         // Another instance created it between our two connections.
-        Err(diesel::result::Error::DatabaseError(_, info))
-            if info.message().contains("already exists") => {}
+        Err(diesel::result::Error::DatabaseError(_, info)) if info.message().contains("already exists") => {}
         Err(e) => return Err(e).context("creating the database"),
     }
     Ok(())
@@ -67,9 +66,8 @@ pub async fn ensure_database(database_url: &str) -> anyhow::Result<()> {
 pub async fn run_migrations(database_url: &str) -> anyhow::Result<()> {
     let url = database_url.to_string();
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        let mut conn =
-            <AsyncConnectionWrapper<AsyncPgConnection> as diesel::Connection>::establish(&url)
-                .context("connecting to run migrations")?;
+        let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as diesel::Connection>::establish(&url)
+            .context("connecting to run migrations")?;
         diesel::RunQueryDsl::execute(
             diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")),
             &mut conn,
@@ -97,8 +95,7 @@ pub async fn run_migrations(database_url: &str) -> anyhow::Result<()> {
 pub async fn revert_all_migrations(database_url: &str) -> anyhow::Result<()> {
     let url = database_url.to_string();
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        let mut conn =
-            <AsyncConnectionWrapper<AsyncPgConnection> as diesel::Connection>::establish(&url)?;
+        let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as diesel::Connection>::establish(&url)?;
         conn.revert_all_migrations(MIGRATIONS)
             .map_err(|e| anyhow::anyhow!("reverting migrations: {e}"))?;
         Ok(())

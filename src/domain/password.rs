@@ -21,11 +21,7 @@ const MAX_CHARS: usize = 128;
 impl NewPassword {
     /// Checks `password` against the policy; `user_inputs` (username, email...)
     /// make passwords built from them weak.
-    pub fn parse(
-        password: &str,
-        confirmation: &str,
-        user_inputs: &[&str],
-    ) -> Result<Self, PasswordProblem> {
+    pub fn parse(password: &str, confirmation: &str, user_inputs: &[&str]) -> Result<Self, PasswordProblem> {
         let len = password.chars().count();
         if len == 0 {
             return Err(PasswordProblem::Password(Invalid::new("error-required")));
@@ -80,13 +76,9 @@ mod tests {
     #[test]
     fn short_common_and_mismatched_passwords_are_refused() {
         let short = NewPassword::parse("abc", "abc", &[]);
-        assert!(
-            matches!(short, Err(PasswordProblem::Password(i)) if i.message == "error-password-short")
-        );
+        assert!(matches!(short, Err(PasswordProblem::Password(i)) if i.message == "error-password-short"));
         let common = NewPassword::parse("password1234", "password1234", &[]);
-        assert!(
-            matches!(common, Err(PasswordProblem::Password(i)) if i.message == "error-password-weak")
-        );
+        assert!(matches!(common, Err(PasswordProblem::Password(i)) if i.message == "error-password-weak"));
         let own_name = NewPassword::parse("alicealice2026", "alicealice2026", &["alice"]);
         assert!(own_name.is_err());
         let long = "x".repeat(129);

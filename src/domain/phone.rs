@@ -22,9 +22,7 @@ impl Phone {
             return Ok(Phone(format!("+86{compact}")));
         }
         match compact.strip_prefix('+') {
-            Some(rest)
-                if (7..=15).contains(&rest.len()) && digits(rest) && !rest.starts_with('0') =>
-            {
+            Some(rest) if (7..=15).contains(&rest.len()) && digits(rest) && !rest.starts_with('0') => {
                 Ok(Phone(compact))
             }
             _ => Err(Invalid::new("error-phone-syntax")),
@@ -44,26 +42,14 @@ mod tests {
 
     #[test]
     fn mainland_numbers_get_the_country_code() {
-        assert_eq!(
-            Phone::parse("13812345678").unwrap().as_ref(),
-            "+8613812345678"
-        );
-        assert_eq!(
-            Phone::parse("138-1234-5678").unwrap().as_ref(),
-            "+8613812345678"
-        );
+        assert_eq!(Phone::parse("13812345678").unwrap().as_ref(), "+8613812345678");
+        assert_eq!(Phone::parse("138-1234-5678").unwrap().as_ref(), "+8613812345678");
     }
 
     #[test]
     fn e164_numbers_are_kept() {
-        assert_eq!(
-            Phone::parse("+1 503 555 0100").unwrap().as_ref(),
-            "+15035550100"
-        );
-        assert_eq!(
-            Phone::parse("+8613812345678").unwrap().as_ref(),
-            "+8613812345678"
-        );
+        assert_eq!(Phone::parse("+1 503 555 0100").unwrap().as_ref(), "+15035550100");
+        assert_eq!(Phone::parse("+8613812345678").unwrap().as_ref(), "+8613812345678");
     }
 
     #[test]

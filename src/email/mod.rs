@@ -20,11 +20,7 @@ pub struct Email {
 
 /// Queues `email` under `dedup_key` (a second email with the same key is
 /// dropped). Call inside the transaction of the change that causes it.
-pub async fn enqueue(
-    conn: &mut AsyncPgConnection,
-    dedup_key: &str,
-    email: &Email,
-) -> QueryResult<bool> {
+pub async fn enqueue(conn: &mut AsyncPgConnection, dedup_key: &str, email: &Email) -> QueryResult<bool> {
     OutboxEmail::enqueue(
         conn,
         &NewOutboxEmail {

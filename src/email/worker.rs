@@ -34,9 +34,7 @@ impl Mailer {
             .context("APP_SMTP_URL is not a valid SMTP URL")?
             .timeout(Some(timeout))
             .build();
-        let from: Mailbox = from
-            .parse()
-            .context("APP_MAIL_FROM is not a valid address")?;
+        let from: Mailbox = from.parse().context("APP_MAIL_FROM is not a valid address")?;
         let domain = from.email.domain().to_string();
         Ok(Mailer {
             transport,
@@ -67,11 +65,7 @@ impl Mailer {
 }
 
 /// Sends one batch of due emails; returns how many were attempted.
-pub async fn send_due(
-    pool: &DbPool,
-    mailer: &Mailer,
-    settings: &OutboxSettings,
-) -> anyhow::Result<usize> {
+pub async fn send_due(pool: &DbPool, mailer: &Mailer, settings: &OutboxSettings) -> anyhow::Result<usize> {
     let mut conn = pool.get().await.context("borrowing a connection")?;
     let settings = *settings;
     conn.transaction(async move |conn| {

@@ -53,9 +53,7 @@ impl MarketError {
     /// Worth trying again later: the call may well succeed then.
     pub fn is_transient(&self) -> bool {
         match self {
-            MarketError::Timeout(_) | MarketError::Unreachable(_) | MarketError::FlowControl(_) => {
-                true
-            }
+            MarketError::Timeout(_) | MarketError::Unreachable(_) | MarketError::FlowControl(_) => true,
             MarketError::Other { status, .. } => *status >= 500,
             _ => false,
         }
@@ -65,15 +63,11 @@ impl MarketError {
         let code = body.code.clone();
         let message = body.message.clone();
         match code.as_str() {
-            "SignatureDoesNotMatch" | "IncompleteSignature" => {
-                MarketError::SignatureDoesNotMatch(message)
-            }
+            "SignatureDoesNotMatch" | "IncompleteSignature" => MarketError::SignatureDoesNotMatch(message),
             "InvalidAccessKeyId.NotFound" | "InvalidAccessKeyId.Inactive" => {
                 MarketError::InvalidAccessKey(message)
             }
-            "Service.Flow.Control" | "Throttling" | "Throttling.User" => {
-                MarketError::FlowControl(message)
-            }
+            "Service.Flow.Control" | "Throttling" | "Throttling.User" => MarketError::FlowControl(message),
             c if c.starts_with("Invalid.Parameter")
                 || c.starts_with("InvalidParameter")
                 || c == "Metering.Data.Exceeded" =>
@@ -83,9 +77,7 @@ impl MarketError {
             "Permission.Denied" | "IllegalPermission" | "Forbidden.RAM" | "Auth.CallerType" => {
                 MarketError::PermissionDenied { code, message }
             }
-            c if c.contains("NotFound") || c.contains("NotExist") => {
-                MarketError::NotFound { code, message }
-            }
+            c if c.contains("NotFound") || c.contains("NotExist") => MarketError::NotFound { code, message },
             _ => MarketError::Other {
                 status,
                 code,
@@ -111,9 +103,7 @@ fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     match serde_json::Value::deserialize(d)? {
         serde_json::Value::String(s) => Ok(s),
         serde_json::Value::Number(n) => Ok(n.to_string()),
-        other => Err(serde::de::Error::custom(format!(
-            "expected an id, got {other}"
-        ))),
+        other => Err(serde::de::Error::custom(format!("expected an id, got {other}"))),
     }
 }
 
@@ -180,11 +170,7 @@ pub struct MeteringEntity {
     #[serde(rename = "Value")]
     pub value: String,
     /// The billing item id from the ISV console (sic: Alibaba's spelling).
-    #[serde(
-        rename = "meteringAssit",
-        default,
-        skip_serializing_if = "String::is_empty"
-    )]
+    #[serde(rename = "meteringAssit", default, skip_serializing_if = "String::is_empty")]
     pub metering_assit: String,
 }
 
@@ -238,12 +224,7 @@ pub struct MarketClient {
 
 impl MarketClient {
     /// A client for `endpoint` (e.g. `https://market.aliyuncs.com/`).
-    pub fn new(
-        endpoint: Url,
-        access_key_id: String,
-        secret: SecretString,
-        timeout: Duration,
-    ) -> Self {
+    pub fn new(endpoint: Url, access_key_id: String, secret: SecretString, timeout: Duration) -> Self {
         MarketClient {
             http: reqwest::Client::builder().build().unwrap_or_default(),
             endpoint,
@@ -256,12 +237,8 @@ impl MarketClient {
 
     /// `DescribeInstanceForIsv`.
     pub async fn describe_instance(&self, instance_id: &str) -> Result<InstanceInfo, MarketError> {
-        self.call(
-            "DescribeInstanceForIsv",
-            &[("InstanceId", instance_id)],
-            true,
-        )
-        .await
+        self.call("DescribeInstanceForIsv", &[("InstanceId", instance_id)], true)
+            .await
     }
 
     /// `DescribeOrderForIsv`.
@@ -271,12 +248,8 @@ impl MarketClient {
     }
 
     /// `PushMeteringData` (not retried: see the module docs).
-    pub async fn push_metering(
-        &self,
-        records: &[MeteringRecord],
-    ) -> Result<PushResult, MarketError> {
-        let metering =
-            serde_json::to_string(records).map_err(|e| MarketError::Malformed(e.to_string()))?;
+    pub async fn push_metering(&self, records: &[MeteringRecord]) -> Result<PushResult, MarketError> {
+        let metering = serde_json::to_string(records).map_err(|e| MarketError::Malformed(e.to_string()))?;
         self.call("PushMeteringData", &[("Metering", &metering)], false)
             .await
     }
@@ -297,10 +270,7 @@ impl MarketClient {
     }
 
     /// `ConfirmNotification` (idempotent: a confirmed notification stays confirmed).
-    pub async fn confirm_notification(
-        &self,
-        notification_request_id: &str,
-    ) -> Result<(), MarketError> {
+    pub async fn confirm_notification(&self, notification_request_id: &str) -> Result<(), MarketError> {
         let ack: Acknowledged = self
             .call(
                 "ConfirmNotification",
@@ -378,11 +348,7 @@ impl MarketClient {
         url.set_path("/");
         // Sent exactly as signed: the canonical (sorted, RFC 3986) query.
         let canonical = canonical_query(query);
-        url.set_query(
-            Some(&canonical)
-                .filter(|q| !q.is_empty())
-                .map(String::as_str),
-        );
+        url.set_query(Some(&canonical).filter(|q| !q.is_empty()).map(String::as_str));
 
         let mut request = self
             .http

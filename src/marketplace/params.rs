@@ -63,10 +63,7 @@ impl Params {
     /// The first value of `name` (a repeated parameter counts with its first
     /// value, as in Alibaba's reference code).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 
     /// Every parameter but `token`, first value of each, sorted by name in byte
@@ -92,24 +89,14 @@ impl Params {
     }
 
     /// Builds parameters from pairs (the reconciler and tests).
-    pub fn from_pairs<K: Into<String>, V: Into<String>>(
-        pairs: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
-        Params(
-            pairs
-                .into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
-        )
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Self {
+        Params(pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
     }
 }
 
 /// `+` is a space, then percent-decoding, then UTF-8.
 fn decode(raw: &[u8]) -> Result<String, ParamError> {
-    let spaced: Vec<u8> = raw
-        .iter()
-        .map(|b| if *b == b'+' { b' ' } else { *b })
-        .collect();
+    let spaced: Vec<u8> = raw.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
     let bytes: Vec<u8> = percent_encoding::percent_decode(&spaced).collect();
     String::from_utf8(bytes).map_err(|_| ParamError::NotUtf8)
 }
@@ -121,8 +108,7 @@ mod tests {
 
     #[test]
     fn values_are_url_decoded() {
-        let p =
-            Params::parse(b"expiredOn=2013-01-01+01%3A01%3A01&a=%E4%B8%AD&empty=&bare").unwrap();
+        let p = Params::parse(b"expiredOn=2013-01-01+01%3A01%3A01&a=%E4%B8%AD&empty=&bare").unwrap();
         assert_eq!(p.get("expiredOn"), Some("2013-01-01 01:01:01"));
         assert_eq!(p.get("a"), Some("中"));
         assert_eq!(p.get("empty"), Some(""));

@@ -83,14 +83,7 @@ async fn replay_failed_notifications(
             let mut conn = pool.get().await?;
             let reply = conn
                 .transaction(async |conn| {
-                    spi::handle(
-                        conn,
-                        &params,
-                        Source::FailedNotification(id),
-                        product_code,
-                        now,
-                    )
-                    .await
+                    spi::handle(conn, &params, Source::FailedNotification(id), product_code, now).await
                 })
                 .await?;
             drop(conn);
@@ -119,8 +112,8 @@ async fn replay_failed_notifications(
 /// The notification's JSON message as SPI parameters (its `action` from the
 /// envelope when the message has none).
 fn notification_params(action: &str, message: &str) -> Params {
-    let object = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(message)
-        .unwrap_or_default();
+    let object =
+        serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(message).unwrap_or_default();
     let mut pairs: Vec<(String, String)> = object
         .into_iter()
         .map(|(k, v)| {
@@ -166,8 +159,7 @@ async fn check_claimed_instances(
             "CLOSED" => {
                 let change = conn
                     .transaction(async |conn| {
-                        instances::on_instance_released(conn, &id, Trigger::Reconciliation, now)
-                            .await
+                        instances::on_instance_released(conn, &id, Trigger::Reconciliation, now).await
                     })
                     .await?;
                 if change == Change::Applied {
@@ -177,8 +169,7 @@ async fn check_claimed_instances(
             "EXPIRED" => {
                 let change = conn
                     .transaction(async |conn| {
-                        instances::on_instance_expired(conn, &id, Trigger::Reconciliation, now)
-                            .await
+                        instances::on_instance_expired(conn, &id, Trigger::Reconciliation, now).await
                     })
                     .await?;
                 if change == Change::Applied {

@@ -105,10 +105,7 @@ impl SigningInput<'_> {
 
     /// The hex signature under `secret`.
     pub fn signature(&self, secret: &str) -> String {
-        let string_to_sign = format!(
-            "{ALGORITHM}\n{}",
-            sha256_hex(self.canonical_request().as_bytes())
-        );
+        let string_to_sign = format!("{ALGORITHM}\n{}", sha256_hex(self.canonical_request().as_bytes()));
         let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
             .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
         mac.update(string_to_sign.as_bytes());
@@ -189,10 +186,7 @@ mod tests {
     #[test]
     fn alibabas_documented_v3_example() {
         let query = pairs(&[
-            (
-                "ImageId",
-                "win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd",
-            ),
+            ("ImageId", "win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd"),
             ("RegionId", "cn-shanghai"),
         ]);
         let headers = doc_headers("ecs.cn-shanghai.aliyuncs.com", "RunInstances", "2014-05-26");
@@ -296,10 +290,7 @@ mod tests {
         let mut headers = market_headers("PushMeteringData");
         headers.retain(|(k, _)| k != "x-acs-content-sha256");
         headers.push(("x-acs-content-sha256".into(), payload.clone()));
-        headers.push((
-            "content-type".into(),
-            "application/x-www-form-urlencoded".into(),
-        ));
+        headers.push(("content-type".into(), "application/x-www-form-urlencoded".into()));
         let input = SigningInput {
             method: "POST",
             query: &[],

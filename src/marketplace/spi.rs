@@ -89,9 +89,7 @@ pub fn parse_time(raw: &str) -> Option<DateTime<Utc>> {
 
 /// The same format, for signing calls like Alibaba (the sandbox).
 pub fn format_time(t: DateTime<Utc>) -> String {
-    t.with_timezone(&Shanghai)
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string()
+    t.with_timezone(&Shanghai).format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
 fn required<'a>(p: &'a Params, name: &str) -> Result<&'a str, String> {
@@ -101,9 +99,7 @@ fn required<'a>(p: &'a Params, name: &str) -> Result<&'a str, String> {
 }
 
 fn optional(p: &Params, name: &str) -> Option<String> {
-    p.get(name)
-        .filter(|v| !v.trim().is_empty())
-        .map(str::to_string)
+    p.get(name).filter(|v| !v.trim().is_empty()).map(str::to_string)
 }
 
 fn instance(p: &Params, name: &str) -> Result<InstanceId, String> {
@@ -128,8 +124,7 @@ impl SpiCall {
         let action = required(p, "action")?;
         Ok(match action {
             "createInstance" => SpiCall::Create {
-                ali_uid: AliUid::parse(required(p, "aliUid")?)
-                    .map_err(|_| "aliUid must be numeric")?,
+                ali_uid: AliUid::parse(required(p, "aliUid")?).map_err(|_| "aliUid must be numeric")?,
                 instance_id: instance(p, "orderBizId")?,
                 order_id: required(p, "orderId")?.to_string(),
                 product_code: required(p, "productCode")?.to_string(),
@@ -290,10 +285,7 @@ async fn apply(
         } => {
             if code != product_code {
                 let message = format!("productCode {code} is not this product");
-                return Ok((
-                    Reply::Rejected(message.clone()),
-                    format!("rejected: {message}"),
-                ));
+                return Ok((Reply::Rejected(message.clone()), format!("rejected: {message}")));
             }
             let change = instances::create(
                 conn,
@@ -318,18 +310,14 @@ async fn apply(
             )
         }
         SpiCall::Renew {
-            order_id,
-            expires_on,
-            ..
+            order_id, expires_on, ..
         } => success(instances::renew(conn, id, *expires_on, order_id.as_deref(), now).await?),
         SpiCall::Upgrade {
             sku_id,
             order_id,
             extra,
             ..
-        } => success(
-            instances::upgrade(conn, id, sku_id, order_id.as_deref(), extra.clone(), now).await?,
-        ),
+        } => success(instances::upgrade(conn, id, sku_id, order_id.as_deref(), extra.clone(), now).await?),
         SpiCall::RefundRenew { expires_on, .. } => {
             success(instances::refund_renewal(conn, id, *expires_on).await?)
         }
@@ -403,10 +391,7 @@ mod tests {
 
     #[test]
     fn bad_calls_say_what_is_wrong() {
-        assert_eq!(
-            parse("instanceId=1").unwrap_err(),
-            "missing parameter: action"
-        );
+        assert_eq!(parse("instanceId=1").unwrap_err(), "missing parameter: action");
         assert_eq!(parse("action=dance").unwrap_err(), "unknown action: dance");
         assert_eq!(
             parse("action=releaseInstance").unwrap_err(),

@@ -52,10 +52,7 @@ mod tests {
     #[test]
     fn the_reference_vector() {
         // base = action=renewInstance&expiredOn=2013-01-01 01:01:01&instanceId=1&orderId=205060317920890&key=isvkey
-        assert_eq!(
-            expected(&renew(), "isvkey"),
-            "50a22a20d177a327cd91b0f1cc2a4ef7"
-        );
+        assert_eq!(expected(&renew(), "isvkey"), "50a22a20d177a327cd91b0f1cc2a4ef7");
     }
 
     #[test]

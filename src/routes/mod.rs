@@ -29,10 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/password/forgot",
             web::get().to(password::forgot::get::forgot_form),
         )
-        .route(
-            "/password/forgot",
-            web::post().to(password::forgot::post::forgot),
-        )
+        .route("/password/forgot", web::post().to(password::forgot::post::forgot))
         .route(
             "/password/reset/{token}",
             web::get().to(password::reset::get::reset_form),
@@ -52,10 +49,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::scope("/billing")
                 .wrap(from_fn(crate::auth::guard::require_login))
                 .route("", web::get().to(billing::overview::get::overview))
-                .route(
-                    "/account",
-                    web::get().to(billing::account::get::account_page),
-                )
+                .route("/account", web::get().to(billing::account::get::account_page))
                 .route(
                     "/account",
                     web::post().to(billing::account::post::change_password),

@@ -21,10 +21,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 fn css(req: &HttpRequest, body: &'static str) -> HttpResponse {
     use sha2::{Digest, Sha256};
-    let etag = format!(
-        "\"{}\"",
-        &hex::encode(Sha256::digest(body.as_bytes()))[..16]
-    );
+    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(body.as_bytes()))[..16]);
     let cached = req
         .headers()
         .get(IF_NONE_MATCH)

@@ -28,12 +28,8 @@ pub struct Sandbox {
 /// Binds the sandbox's HTTP and SMTP listeners and starts the SMTP thread.
 /// `portal` is where the ISV (our portal) listens, for the SPI calls.
 pub async fn start(settings: &Settings, portal: SocketAddr) -> anyhow::Result<Sandbox> {
-    let smtp_listener = TcpListener::bind(&settings.sandbox_smtp_listen).map_err(|e| {
-        anyhow::anyhow!(
-            "APP_SANDBOX_SMTP_LISTEN {}: {e}",
-            settings.sandbox_smtp_listen
-        )
-    })?;
+    let smtp_listener = TcpListener::bind(&settings.sandbox_smtp_listen)
+        .map_err(|e| anyhow::anyhow!("APP_SANDBOX_SMTP_LISTEN {}: {e}", settings.sandbox_smtp_listen))?;
     let smtp_port = smtp_listener.local_addr()?.port();
     let mailbox = mailbox::Mailbox::default();
     mailbox::smtp::spawn(smtp_listener, mailbox.clone())?;

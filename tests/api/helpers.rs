@@ -256,6 +256,22 @@ impl TestApp {
         diesel::sql_query(sql).execute(&mut conn).await.expect(sql)
     }
 
+    /// Waits (up to 15 s) until the SQL count reaches `at_least`; returns it.
+    pub async fn wait_for_count(&self, sql: &str, at_least: i64) -> i64 {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let n = self.count(sql).await;
+            if n >= at_least {
+                return n;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited for {sql} to reach {at_least}, got {n}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// A count from SQL (`SELECT count(*) AS n ...`).
     pub async fn count(&self, sql: &str) -> i64 {
         #[derive(diesel::QueryableByName)]
@@ -379,11 +395,7 @@ fn rand_digits() -> u32 {
 pub fn csrf_from(page: &str) -> String {
     let marker = "name=\"csrf_token\" value=\"";
     let start = page.find(marker).expect("a csrf_token field") + marker.len();
-    page[start..]
-        .split('"')
-        .next()
-        .expect("a value")
-        .to_string()
+    page[start..].split('"').next().expect("a value").to_string()
 }
 
 /// The first link in `text` that starts with `prefix`.

@@ -50,9 +50,7 @@ fn apply(state: Option<Model>, call: &Call, now: DateTime<Utc>) -> Option<Model>
         Call::RefundRenew(at) => m.expires = Some(*at),
         Call::Upgrade(sku) => m.sku = sku,
         Call::Expire => {
-            let stale = m
-                .expires
-                .is_some_and(|e| e > now + chrono::Duration::hours(1));
+            let stale = m.expires.is_some_and(|e| e > now + chrono::Duration::hours(1));
             if m.status == "opened" && !stale {
                 m.status = "expired";
             }
@@ -113,12 +111,8 @@ async fn send(app: &TestApp, id: &str, call: &Call) {
             .await
         }
         Call::Upgrade(sku) => {
-            app.spi_json(&[
-                ("action", "upgradeInstance"),
-                ("instanceId", id),
-                ("skuId", sku),
-            ])
-            .await
+            app.spi_json(&[("action", "upgradeInstance"), ("instanceId", id), ("skuId", sku)])
+                .await
         }
         Call::Expire => {
             app.spi_json(&[("action", "expiredInstance"), ("instanceId", id)])
@@ -165,9 +159,7 @@ async fn random_call_sequences_converge_to_the_models_state() {
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
                 .to_string();
             let now = Utc::now();
-            let expected = sequence
-                .iter()
-                .fold(None, |state, call| apply(state, call, now));
+            let expected = sequence.iter().fold(None, |state, call| apply(state, call, now));
             let actual = handle.block_on(async {
                 for call in &sequence {
                     send(&app, &id, call).await;

@@ -2,9 +2,7 @@ use crate::helpers::{PASSWORD, browser, spawn_app};
 
 fn error_summary(page: &str) -> &str {
     let start = page.find("error-summary").expect("an error summary");
-    let end = page[start..]
-        .find("</div>")
-        .map_or(page.len(), |e| start + e);
+    let end = page[start..].find("</div>").map_or(page.len(), |e| start + e);
     &page[start..end]
 }
 
@@ -80,19 +78,13 @@ async fn repeated_failures_are_throttled_and_the_throttle_expires() {
 
     for _ in 0..5 {
         let res = app
-            .post_form(
-                "/login",
-                &[("login", "alice"), ("password", "not the password")],
-            )
+            .post_form("/login", &[("login", "alice"), ("password", "not the password")])
             .await;
         assert_eq!(res.status(), 422);
     }
     // The sixth failure blocks the identifier...
     let res = app
-        .post_form(
-            "/login",
-            &[("login", "alice"), ("password", "not the password")],
-        )
+        .post_form("/login", &[("login", "alice"), ("password", "not the password")])
         .await;
     assert_eq!(res.status(), 422);
     // ...so even the right password now waits.
@@ -102,10 +94,7 @@ async fn repeated_failures_are_throttled_and_the_throttle_expires() {
     assert_eq!(res.status(), 429);
     assert!(res.headers().contains_key("retry-after"));
     let page = res.text().await.unwrap();
-    assert!(
-        page.contains("Too many failed attempts. Try again in"),
-        "{page}"
-    );
+    assert!(page.contains("Too many failed attempts. Try again in"), "{page}");
 
     // Time passes (the block ends); the right password works again.
     app.execute("UPDATE login_throttle SET blocked_until = now() - interval '1 second'")
@@ -128,11 +117,8 @@ async fn the_throttle_does_not_lock_out_other_accounts_behind_the_same_address()
     app.create_account("alice").await;
     app.create_account("bob").await;
     for _ in 0..7 {
-        app.post_form(
-            "/login",
-            &[("login", "alice"), ("password", "not the password")],
-        )
-        .await;
+        app.post_form("/login", &[("login", "alice"), ("password", "not the password")])
+            .await;
     }
     let res = app
         .post_form("/login", &[("login", "bob"), ("password", PASSWORD)])
@@ -147,10 +133,7 @@ async fn after_login_the_browser_goes_where_it_wanted_but_never_off_site() {
 
     let res = app.get("/billing/account").await;
     assert_eq!(res.status(), 303);
-    assert_eq!(
-        res.headers()["location"],
-        "/login?next=%2Fbilling%2Faccount"
-    );
+    assert_eq!(res.headers()["location"], "/login?next=%2Fbilling%2Faccount");
 
     let res = app
         .post_form(

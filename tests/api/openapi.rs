@@ -50,13 +50,12 @@ async fn every_call_works_against_the_sandbox_with_a_v3_signature() {
         .await
         .unwrap();
     assert!(pushed.success);
-    let received: Vec<serde_json::Value> =
-        reqwest::get(format!("{}/market/api/metering", app.sandbox))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+    let received: Vec<serde_json::Value> = reqwest::get(format!("{}/market/api/metering", app.sandbox))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(received.len(), 1);
     assert_eq!(received[0]["instance_id"], id.as_str());
     assert_eq!(received[0]["entities"][0]["Value"], "1234");
@@ -84,15 +83,9 @@ async fn errors_come_back_as_alibabas_codes() {
     ));
 
     let market = app.market_client();
-    market
-        .push_metering(&[record(&id, "a-Unit-1")])
-        .await
-        .unwrap();
+    market.push_metering(&[record(&id, "a-Unit-1")]).await.unwrap();
     let again = market.push_metering(&[record(&id, "a-Unit-1")]).await;
-    assert!(
-        matches!(again, Err(MarketError::FlowControl(_))),
-        "{again:?}"
-    );
+    assert!(matches!(again, Err(MarketError::FlowControl(_))), "{again:?}");
     let no_assit = market.push_metering(&[record(&id, "")]).await;
     assert!(
         matches!(no_assit, Err(MarketError::InvalidParameter { ref code, .. }) if code == "Invalid.Parameter.Metering")
@@ -142,8 +135,7 @@ async fn the_verifier_answers_from_our_record_first() {
     let app = spawn_app().await;
     let (id, _) = purchase(&app).await;
     // The marketplace is down, yet our own record answers.
-    app.market_faults(json!({ "openapi_fail_seconds": 60 }))
-        .await;
+    app.market_faults(json!({ "openapi_fail_seconds": 60 })).await;
     let verified = verify(&app, &id, UID).await.unwrap();
     assert!(verified.known_locally);
     assert_eq!(
@@ -151,23 +143,16 @@ async fn the_verifier_answers_from_our_record_first() {
         VerifyFailure::AccountMismatch
     );
     app.market_operate(&id, "expire", true).await;
-    assert_eq!(
-        verify(&app, &id, UID).await.unwrap_err(),
-        VerifyFailure::Expired
-    );
+    assert_eq!(verify(&app, &id, UID).await.unwrap_err(), VerifyFailure::Expired);
     app.market_operate(&id, "release", true).await;
-    assert_eq!(
-        verify(&app, &id, UID).await.unwrap_err(),
-        VerifyFailure::Closed
-    );
+    assert_eq!(verify(&app, &id, UID).await.unwrap_err(), VerifyFailure::Closed);
 }
 
 #[tokio::test]
 async fn the_verifier_asks_the_marketplace_about_instances_we_never_heard_of() {
     let app = spawn_app().await;
     // createInstance never reaches us.
-    app.market_faults(json!({ "spi_unreachable_seconds": 60 }))
-        .await;
+    app.market_faults(json!({ "spi_unreachable_seconds": 60 })).await;
     let (id, order_id) = purchase(&app).await;
     assert_eq!(app.instance_status(&id).await, None);
 
@@ -184,17 +169,10 @@ async fn the_verifier_asks_the_marketplace_about_instances_we_never_heard_of() {
         VerifyFailure::UnknownInstance
     );
     app.market_operate(&id, "expire", false).await;
-    assert_eq!(
-        verify(&app, &id, UID).await.unwrap_err(),
-        VerifyFailure::Expired
-    );
+    assert_eq!(verify(&app, &id, UID).await.unwrap_err(), VerifyFailure::Expired);
     app.market_operate(&id, "release", false).await;
-    assert_eq!(
-        verify(&app, &id, UID).await.unwrap_err(),
-        VerifyFailure::Closed
-    );
-    app.market_faults(json!({ "openapi_fail_seconds": 60 }))
-        .await;
+    assert_eq!(verify(&app, &id, UID).await.unwrap_err(), VerifyFailure::Closed);
+    app.market_faults(json!({ "openapi_fail_seconds": 60 })).await;
     assert_eq!(
         verify(&app, &id, UID).await.unwrap_err(),
         VerifyFailure::Unreachable

@@ -90,9 +90,7 @@ async fn the_language_switcher_overrides_the_browser_language() {
         .unwrap();
     assert!(page.contains("登录费用中心"));
     // No open redirect through the switcher.
-    let res = app
-        .get("/locale/en?next=https%3A%2F%2Fevil.example%2F")
-        .await;
+    let res = app.get("/locale/en?next=https%3A%2F%2Fevil.example%2F").await;
     assert_eq!(res.headers()["location"], "/billing");
 }
 
@@ -130,13 +128,7 @@ async fn posts_without_a_valid_csrf_token_are_refused_and_change_nothing() {
         .await
         .unwrap();
     assert_eq!(missing.status(), 403);
-    assert!(
-        missing
-            .text()
-            .await
-            .unwrap()
-            .contains("The form has expired")
-    );
+    assert!(missing.text().await.unwrap().contains("The form has expired"));
     let wrong = app
         .client
         .post(app.url("/password/forgot"))
@@ -146,8 +138,7 @@ async fn posts_without_a_valid_csrf_token_are_refused_and_change_nothing() {
         .unwrap();
     assert_eq!(wrong.status(), 403);
     assert_eq!(
-        app.count("SELECT count(*) AS n FROM password_reset_tokens")
-            .await,
+        app.count("SELECT count(*) AS n FROM password_reset_tokens").await,
         0
     );
 }
@@ -244,9 +235,7 @@ async fn malformed_forms_get_4xx_pages_never_500() {
             app.client
                 .post(app.url("/login"))
                 .header("content-type", "application/json")
-                .body(format!(
-                    "{{\"csrf_token\":\"{token}\",\"login\":\"alice\"}}"
-                )),
+                .body(format!("{{\"csrf_token\":\"{token}\",\"login\":\"alice\"}}")),
         ),
         (
             "no content type",
@@ -267,10 +256,7 @@ async fn malformed_forms_get_4xx_pages_never_500() {
         let status = res.status().as_u16();
         assert!((400..500).contains(&status), "{name}: {status}");
         let content_type = res.headers()["content-type"].to_str().unwrap().to_string();
-        assert!(
-            content_type.starts_with("text/html"),
-            "{name}: {content_type}"
-        );
+        assert!(content_type.starts_with("text/html"), "{name}: {content_type}");
     }
     // The account still logs in.
     app.login("alice").await;

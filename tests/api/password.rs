@@ -33,10 +33,7 @@ async fn a_password_is_reset_through_the_emailed_link() {
             .contains("Reset your Guance Billing Center password")
     );
     let link = link_in(&email.text, &app.url("/password/reset/"));
-    assert!(
-        email.html.contains(&link),
-        "the HTML part carries the same link"
-    );
+    assert!(email.html.contains(&link), "the HTML part carries the same link");
     assert!(email.message_id.is_some());
     assert_eq!(email.to, account.email);
 
@@ -47,10 +44,7 @@ async fn a_password_is_reset_through_the_emailed_link() {
     let res = app
         .post_form(
             &path,
-            &[
-                ("password", NEW_PASSWORD),
-                ("password_confirm", NEW_PASSWORD),
-            ],
+            &[("password", NEW_PASSWORD), ("password_confirm", NEW_PASSWORD)],
         )
         .await;
     assert_eq!(res.status(), 303);
@@ -79,8 +73,7 @@ async fn the_answer_is_the_same_whether_or_not_the_email_has_an_account() {
     app.wait_for_emails(&account.email, 1).await;
     assert!(app.emails_to("nobody@example.com").await.is_empty());
     assert_eq!(
-        app.count("SELECT count(*) AS n FROM password_reset_tokens")
-            .await,
+        app.count("SELECT count(*) AS n FROM password_reset_tokens").await,
         1
     );
 }
@@ -113,10 +106,7 @@ async fn reset_tokens_are_stored_hashed_and_expire() {
     let res = app
         .post_form(
             &path,
-            &[
-                ("password", NEW_PASSWORD),
-                ("password_confirm", NEW_PASSWORD),
-            ],
+            &[("password", NEW_PASSWORD), ("password_confirm", NEW_PASSWORD)],
         )
         .await;
     assert_eq!(res.status(), 404);
@@ -138,20 +128,14 @@ async fn a_weak_or_mismatched_new_password_keeps_the_link_usable() {
         .to_string();
 
     let res = app
-        .post_form(
-            &path,
-            &[("password", "short"), ("password_confirm", "short")],
-        )
+        .post_form(&path, &[("password", "short"), ("password_confirm", "short")])
         .await;
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains("at least 12 characters"));
     let res = app
         .post_form(
             &path,
-            &[
-                ("password", NEW_PASSWORD),
-                ("password_confirm", "something else"),
-            ],
+            &[("password", NEW_PASSWORD), ("password_confirm", "something else")],
         )
         .await;
     assert_eq!(res.status(), 422);

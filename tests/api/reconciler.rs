@@ -23,19 +23,12 @@ async fn a_release_the_marketplace_could_not_deliver_is_replayed_and_confirmed_o
     let bought = app.market_purchase(UID).await;
     let id = bought["instance_id"].as_str().unwrap().to_string();
 
-    app.market_faults(json!({ "spi_unreachable_seconds": 60 }))
-        .await;
+    app.market_faults(json!({ "spi_unreachable_seconds": 60 })).await;
     let closed = app.market_operate(&id, "release", true).await;
     assert_eq!(closed["delivered"], false);
     // The marketplace retries twice, then gives up and keeps it for the ISV to pull.
     let deadline = Instant::now() + Duration::from_secs(15);
-    while market
-        .failed_notifications(1, 10)
-        .await
-        .unwrap()
-        .total_count
-        == 0
-    {
+    while market.failed_notifications(1, 10).await.unwrap().total_count == 0 {
         assert!(
             Instant::now() < deadline,
             "the release becomes a failed notification"
@@ -48,14 +41,7 @@ async fn a_release_the_marketplace_could_not_deliver_is_replayed_and_confirmed_o
     assert_eq!(report.notifications_applied, 1);
     assert_eq!(report.notifications_confirmed, 1);
     assert_eq!(app.instance_status(&id).await.as_deref(), Some("released"));
-    assert_eq!(
-        market
-            .failed_notifications(1, 10)
-            .await
-            .unwrap()
-            .total_count,
-        0
-    );
+    assert_eq!(market.failed_notifications(1, 10).await.unwrap().total_count, 0);
     let replayed = app
         .count("SELECT count(*) AS n FROM spi_inbox WHERE source = 'failed_notification' AND action = 'releaseInstance'")
         .await;
@@ -93,10 +79,7 @@ async fn an_instance_closed_without_any_spi_call_is_found_and_released() {
         app.instance_status(&closed_quietly).await.as_deref(),
         Some("released")
     );
-    assert_eq!(
-        app.instance_status(&still_open).await.as_deref(),
-        Some("opened")
-    );
+    assert_eq!(app.instance_status(&still_open).await.as_deref(), Some("opened"));
 }
 
 #[tokio::test]
@@ -114,11 +97,7 @@ async fn the_reconcile_command_runs_once_and_reports() {
         .env("APP_ALIYUN_MARKET_ENDPOINT", format!("{}/", app.sandbox))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("1 released"));
     assert_eq!(app.instance_status(&id).await.as_deref(), Some("released"));
 }

@@ -35,8 +35,7 @@ async fn login_and_capture(app: &TestApp) -> String {
 async fn the_session_id_changes_at_login() {
     let app = spawn_app().await;
     app.create_account("alice").await;
-    let before =
-        session_cookie(&app.get("/login").await).expect("an anonymous session for the form");
+    let before = session_cookie(&app.get("/login").await).expect("an anonymous session for the form");
     let after = login_and_capture(&app).await;
     assert_ne!(before, after);
     // The pre-login id is not logged in.
@@ -121,10 +120,7 @@ async fn a_password_change_ends_every_session_of_the_account() {
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/login?notice=password-changed");
 
-    assert_eq!(
-        get_with_cookie(&app, "/billing", &laptop).await.status(),
-        303
-    );
+    assert_eq!(get_with_cookie(&app, "/billing", &laptop).await.status(), 303);
     assert_eq!(phone.get("/billing").await.status(), 303);
     // Other accounts keep their sessions.
     assert_eq!(bob.get("/billing").await.status(), 200);
@@ -198,9 +194,7 @@ async fn activity_extends_the_idle_timeout() {
         .await;
     assert_eq!(app.get("/billing").await.status(), 200);
     let extended = app
-        .count(
-            "SELECT count(*) AS n FROM sessions WHERE expires_at > now() + interval '29 minutes'",
-        )
+        .count("SELECT count(*) AS n FROM sessions WHERE expires_at > now() + interval '29 minutes'")
         .await;
     assert_eq!(extended, 1);
 }

@@ -32,10 +32,7 @@ async fn create_instance_answers_with_the_order_biz_id_and_app_info() {
         body["appInfo"]["authUrl"],
         format!("{}/api/aliyun/spi", app.address)
     );
-    assert_eq!(
-        app.instance_status("70001").await.as_deref(),
-        Some("opened")
-    );
+    assert_eq!(app.instance_status("70001").await.as_deref(), Some("opened"));
     let recorded = app
         .count("SELECT count(*) AS n FROM spi_inbox WHERE action = 'createInstance' AND instance_id = '70001' AND outcome = 'applied' AND NOT params ? 'token'")
         .await;
@@ -58,11 +55,7 @@ async fn duplicate_and_concurrent_create_instance_calls_make_one_instance() {
     }
     assert_eq!(c.1["instanceId"], "70003");
     assert_eq!(d.1["instanceId"], "70003");
-    assert_eq!(
-        app.count("SELECT count(*) AS n FROM aliyun_instances")
-            .await,
-        2
-    );
+    assert_eq!(app.count("SELECT count(*) AS n FROM aliyun_instances").await, 2);
     assert_eq!(
         app.count("SELECT count(*) AS n FROM spi_inbox WHERE outcome = 'applied'")
             .await,
@@ -91,10 +84,7 @@ async fn calls_with_a_bad_or_missing_token_are_refused_and_nothing_is_stored() {
             .unwrap();
         assert_eq!(res.status(), 403);
         let body: serde_json::Value = res.json().await.unwrap();
-        assert_eq!(
-            body,
-            json!({ "success": false, "message": "invalid token" })
-        );
+        assert_eq!(body, json!({ "success": false, "message": "invalid token" }));
     }
     // A token signed for other values.
     let mut pairs: Vec<(String, String)> = vec![
@@ -112,11 +102,7 @@ async fn calls_with_a_bad_or_missing_token_are_refused_and_nothing_is_stored() {
         .unwrap();
     assert_eq!(res.status(), 403);
     assert_eq!(inbox(&app).await, 0);
-    assert_eq!(
-        app.count("SELECT count(*) AS n FROM aliyun_instances")
-            .await,
-        0
-    );
+    assert_eq!(app.count("SELECT count(*) AS n FROM aliyun_instances").await, 0);
     let metrics = app.get_text("/metrics").await;
     assert!(
         metrics.contains("spi_rejected_total{reason=\"token\"} 3"),
@@ -161,10 +147,7 @@ async fn unknown_extra_parameters_are_accepted_and_covered_by_the_token() {
         .await
         .unwrap();
     assert_eq!(res.status(), 403);
-    assert_eq!(
-        app.instance_status("70005").await.as_deref(),
-        Some("opened")
-    );
+    assert_eq!(app.instance_status("70005").await.as_deref(), Some("opened"));
 }
 
 #[tokio::test]
@@ -225,7 +208,13 @@ async fn each_lifecycle_action_answers_success_and_changes_the_state() {
         ])
         .await;
     assert_eq!((s, b), (200, ok.clone()));
-    assert_eq!(app.count("SELECT count(*) AS n FROM aliyun_instances WHERE sku_id = 'bigger' AND extra->>'Count' = '5'").await, 1);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) AS n FROM aliyun_instances WHERE sku_id = 'bigger' AND extra->>'Count' = '5'"
+        )
+        .await,
+        1
+    );
 
     let renew = [
         ("action", "renewInstance"),
@@ -237,10 +226,8 @@ async fn each_lifecycle_action_answers_success_and_changes_the_state() {
     // Renew sets, never adds: a replay changes nothing.
     assert_eq!(app.spi_json(&renew).await, (200, ok.clone()));
     assert_eq!(
-        app.count(
-            "SELECT count(*) AS n FROM aliyun_instances WHERE expires_on = '2031-04-30 16:00:00+00'"
-        )
-        .await,
+        app.count("SELECT count(*) AS n FROM aliyun_instances WHERE expires_on = '2031-04-30 16:00:00+00'")
+            .await,
         1
     );
 
@@ -301,11 +288,7 @@ async fn release_and_expiry_of_unknown_instances_are_successful_no_ops() {
             .await;
         assert_eq!((s, b), (200, json!({ "success": true })), "{action}");
     }
-    assert_eq!(
-        app.count("SELECT count(*) AS n FROM aliyun_instances")
-            .await,
-        0
-    );
+    assert_eq!(app.count("SELECT count(*) AS n FROM aliyun_instances").await, 0);
     assert_eq!(
         app.count("SELECT count(*) AS n FROM spi_inbox WHERE outcome = 'unknown instance'")
             .await,
@@ -327,10 +310,7 @@ async fn a_late_expiry_after_a_renewal_is_ignored() {
         .spi_json(&[("action", "expiredInstance"), ("instanceId", "70008")])
         .await;
     assert_eq!(s, 200);
-    assert_eq!(
-        app.instance_status("70008").await.as_deref(),
-        Some("opened")
-    );
+    assert_eq!(app.instance_status("70008").await.as_deref(), Some("opened"));
 }
 
 #[tokio::test]
@@ -392,10 +372,7 @@ async fn bad_input_gets_a_json_message_and_changes_nothing() {
         .await
         .unwrap();
     assert!(res.status().is_client_error());
-    assert_eq!(
-        res.json::<serde_json::Value>().await.unwrap()["success"],
-        false
-    );
+    assert_eq!(res.json::<serde_json::Value>().await.unwrap()["success"], false);
     let res = app
         .client
         .get(app.url("/api/aliyun/spi?action=%FF%FE"))
@@ -408,11 +385,7 @@ async fn bad_input_gets_a_json_message_and_changes_nothing() {
         "parameters must be UTF-8 after URL decoding"
     );
 
-    assert_eq!(
-        app.count("SELECT count(*) AS n FROM aliyun_instances")
-            .await,
-        0
-    );
+    assert_eq!(app.count("SELECT count(*) AS n FROM aliyun_instances").await, 0);
     // Only the rejections were recorded.
     assert_eq!(
         app.count("SELECT count(*) AS n FROM spi_inbox WHERE outcome NOT LIKE 'rejected:%'")

@@ -19,9 +19,7 @@ async fn every_migration_reverts_and_applies_again() {
     let url = database_url(&fresh_database_name());
     billing_center::db::ensure_database(&url).await.unwrap();
     billing_center::db::run_migrations(&url).await.unwrap();
-    billing_center::db::revert_all_migrations(&url)
-        .await
-        .unwrap();
+    billing_center::db::revert_all_migrations(&url).await.unwrap();
     billing_center::db::run_migrations(&url).await.unwrap();
 }
 
@@ -52,11 +50,7 @@ async fn the_operator_command_creates_an_account_that_can_log_in() {
         .write_all(b"correct horse battery staple\n")
         .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("Created Billing Center account carol"));
     app.login("13700001111").await;
 

@@ -84,10 +84,7 @@ impl Account {
     }
 
     /// Finds an account by email, case-insensitively.
-    pub async fn find_by_email(
-        conn: &mut AsyncPgConnection,
-        email: &str,
-    ) -> QueryResult<Option<Account>> {
+    pub async fn find_by_email(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<Option<Account>> {
         accounts::table
             .filter(lower(accounts::email).eq(email.to_lowercase()))
             .select(Account::as_select())
@@ -107,11 +104,7 @@ impl Account {
     }
 
     /// Replaces the password hash and records when.
-    pub async fn set_password_hash(
-        conn: &mut AsyncPgConnection,
-        id: i64,
-        hash: &str,
-    ) -> QueryResult<()> {
+    pub async fn set_password_hash(conn: &mut AsyncPgConnection, id: i64, hash: &str) -> QueryResult<()> {
         diesel::update(accounts::table.find(id))
             .set((
                 accounts::password_hash.eq(hash),

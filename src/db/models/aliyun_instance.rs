@@ -101,11 +101,7 @@ impl AliyunInstance {
     }
 
     /// Writes a transition.
-    pub async fn apply(
-        conn: &mut AsyncPgConnection,
-        id: &str,
-        change: &InstanceChange,
-    ) -> QueryResult<()> {
+    pub async fn apply(conn: &mut AsyncPgConnection, id: &str, change: &InstanceChange) -> QueryResult<()> {
         diesel::update(aliyun_instances::table.find(id))
             .set(change)
             .execute(conn)

@@ -35,10 +35,7 @@ pub struct NewOutboxEmail<'a> {
 impl OutboxEmail {
     /// Queues an email; a second email with the same dedup key is ignored.
     /// Call it inside the transaction of the change that causes the email.
-    pub async fn enqueue(
-        conn: &mut AsyncPgConnection,
-        new: &NewOutboxEmail<'_>,
-    ) -> QueryResult<bool> {
+    pub async fn enqueue(conn: &mut AsyncPgConnection, new: &NewOutboxEmail<'_>) -> QueryResult<bool> {
         diesel::insert_into(email_outbox::table)
             .values(new)
             .on_conflict(email_outbox::dedup_key)
@@ -50,10 +47,7 @@ impl OutboxEmail {
 
     /// Locks up to `limit` due emails that no other worker holds. Must run inside
     /// a transaction; the locks end with it.
-    pub async fn claim_due(
-        conn: &mut AsyncPgConnection,
-        limit: i64,
-    ) -> QueryResult<Vec<OutboxEmail>> {
+    pub async fn claim_due(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<Vec<OutboxEmail>> {
         email_outbox::table
             .filter(email_outbox::status.eq("pending"))
             .filter(email_outbox::next_attempt_at.le(diesel::dsl::now))

@@ -10,9 +10,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use crate::db::schema::login_throttle;
 
 fn interval(d: Duration) -> diesel::pg::data_types::PgInterval {
-    diesel::pg::data_types::PgInterval::from_microseconds(
-        i64::try_from(d.as_micros()).unwrap_or(i64::MAX),
-    )
+    diesel::pg::data_types::PgInterval::from_microseconds(i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
 }
 
 /// The latest `blocked_until` still in the future among `keys`.

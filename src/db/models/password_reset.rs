@@ -27,10 +27,7 @@ pub async fn create(
 }
 
 /// The account of a token that is unused and unexpired.
-pub async fn find_valid(
-    conn: &mut AsyncPgConnection,
-    token_hash: &[u8],
-) -> QueryResult<Option<i64>> {
+pub async fn find_valid(conn: &mut AsyncPgConnection, token_hash: &[u8]) -> QueryResult<Option<i64>> {
     tokens::table
         .filter(tokens::token_hash.eq(token_hash))
         .filter(tokens::used_at.is_null())

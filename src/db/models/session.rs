@@ -24,10 +24,7 @@ fn after(d: Duration) -> DateTime<Utc> {
 }
 
 /// Loads a session that has passed neither timeout.
-pub async fn load(
-    conn: &mut AsyncPgConnection,
-    id_hash: &[u8],
-) -> QueryResult<Option<LiveSession>> {
+pub async fn load(conn: &mut AsyncPgConnection, id_hash: &[u8]) -> QueryResult<Option<LiveSession>> {
     let now = Utc::now();
     sessions::table
         .find(id_hash)
@@ -88,11 +85,7 @@ pub async fn update(
 }
 
 /// Pushes a live session's idle expiry to `now + idle`.
-pub async fn touch(
-    conn: &mut AsyncPgConnection,
-    id_hash: &[u8],
-    idle: Duration,
-) -> QueryResult<()> {
+pub async fn touch(conn: &mut AsyncPgConnection, id_hash: &[u8], idle: Duration) -> QueryResult<()> {
     diesel::update(
         sessions::table
             .find(id_hash)
@@ -113,10 +106,7 @@ pub async fn delete(conn: &mut AsyncPgConnection, id_hash: &[u8]) -> QueryResult
 }
 
 /// Revokes every session of an account (password change or reset).
-pub async fn delete_for_account(
-    conn: &mut AsyncPgConnection,
-    account_id: i64,
-) -> QueryResult<usize> {
+pub async fn delete_for_account(conn: &mut AsyncPgConnection, account_id: i64) -> QueryResult<usize> {
     diesel::delete(sessions::table.filter(sessions::account_id.eq(account_id)))
         .execute(conn)
         .await

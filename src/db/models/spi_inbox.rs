@@ -28,10 +28,7 @@ pub async fn record(conn: &mut AsyncPgConnection, row: &NewInboxRow<'_>) -> Quer
 }
 
 /// Whether a failed notification was already processed.
-pub async fn has_notification(
-    conn: &mut AsyncPgConnection,
-    notification_id: &str,
-) -> QueryResult<bool> {
+pub async fn has_notification(conn: &mut AsyncPgConnection, notification_id: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         spi_inbox::table.filter(spi_inbox::notification_id.eq(notification_id)),
     ))

@@ -48,12 +48,7 @@ pub async fn spi(
         metrics::counter!("spi_rejected_total", "reason" => "malformed").increment(1);
         return Ok(rejected(StatusCode::BAD_REQUEST, &e.to_string()));
     }
-    let action: String = params
-        .get("action")
-        .unwrap_or("")
-        .chars()
-        .take(40)
-        .collect();
+    let action: String = params.get("action").unwrap_or("").chars().take(40).collect();
     tracing::Span::current().record("action", action.as_str());
     if !token::is_valid(&params, state.settings.aliyun.spi_key.expose_secret()) {
         metrics::counter!("spi_rejected_total", "reason" => "token").increment(1);

@@ -13,12 +13,7 @@ use crate::startup::AppState;
 
 /// The logged-in account. A session whose account is gone is treated as not
 /// found (the guard has already let it through).
-pub async fn current_account(
-    state: &web::Data<AppState>,
-    id: AccountId,
-) -> Result<Account, AppError> {
+pub async fn current_account(state: &web::Data<AppState>, id: AccountId) -> Result<Account, AppError> {
     let mut conn = state.pool.get().await?;
-    Account::find(&mut conn, id.0)
-        .await?
-        .ok_or(AppError::NotFound)
+    Account::find(&mut conn, id.0).await?.ok_or(AppError::NotFound)
 }

@@ -57,11 +57,7 @@ pub async fn login(
     let mut conn = state.pool.get().await?;
     if let Some(seconds) = throttle::wait_time(&mut conn, &keys).await? {
         tracing::info!(seconds, "login throttled");
-        return render(
-            StatusCode::TOO_MANY_REQUESTS,
-            &ThrottledPage { ctx, seconds },
-        )
-        .map(|mut res| {
+        return render(StatusCode::TOO_MANY_REQUESTS, &ThrottledPage { ctx, seconds }).map(|mut res| {
             res.headers_mut().insert(
                 actix_web::http::header::RETRY_AFTER,
                 actix_web::http::header::HeaderValue::from(seconds),
@@ -130,11 +126,7 @@ fn client_ip(req: &HttpRequest, state: &AppState) -> std::net::IpAddr {
     let forwarded = state
         .settings
         .trust_forwarded_for
-        .then(|| {
-            req.connection_info()
-                .realip_remote_addr()
-                .map(str::to_string)
-        })
+        .then(|| req.connection_info().realip_remote_addr().map(str::to_string))
         .flatten()
         .and_then(|a| {
             a.parse::<std::net::SocketAddr>()

@@ -31,10 +31,7 @@ struct MailboxPage {
     messages: Vec<ReceivedMessage>,
 }
 
-async fn list(
-    mailbox: web::Data<Mailbox>,
-    query: web::Query<ToFilter>,
-) -> Result<HttpResponse, AppError> {
+async fn list(mailbox: web::Data<Mailbox>, query: web::Query<ToFilter>) -> Result<HttpResponse, AppError> {
     let to = query.into_inner().to.unwrap_or_default();
     let filter = Some(to.as_str()).filter(|t| !t.trim().is_empty());
     ok(&MailboxPage {
@@ -52,11 +49,7 @@ enum Segment {
 fn segments(text: &str) -> Vec<Segment> {
     let mut out = Vec::new();
     let mut rest = text;
-    while let Some(start) = ["https://", "http://"]
-        .iter()
-        .filter_map(|p| rest.find(p))
-        .min()
-    {
+    while let Some(start) = ["https://", "http://"].iter().filter_map(|p| rest.find(p)).min() {
         out.push(Segment::Text(rest[..start].to_string()));
         let end = rest[start..]
             .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"'))
@@ -75,10 +68,7 @@ struct MessagePage {
     body: Vec<Segment>,
 }
 
-async fn show(
-    mailbox: web::Data<Mailbox>,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+async fn show(mailbox: web::Data<Mailbox>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let message = id
         .parse()
         .ok()
@@ -90,10 +80,7 @@ async fn show(
 
 /// The HTML part as the recipient's mail client would show it: no scripts, no
 /// remote content, links clickable.
-async fn show_html(
-    mailbox: web::Data<Mailbox>,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+async fn show_html(mailbox: web::Data<Mailbox>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let message = id
         .parse()
         .ok()

@@ -17,11 +17,7 @@ struct Receiver {
 
 impl Handler for Receiver {
     fn helo(&mut self, _ip: IpAddr, _domain: &str) -> Response {
-        if self.mailbox.refusing() {
-            NO_SERVICE
-        } else {
-            OK
-        }
+        if self.mailbox.refusing() { NO_SERVICE } else { OK }
     }
 
     fn data_start(&mut self, _domain: &str, from: &str, _is8bit: bool, to: &[String]) -> Response {
@@ -47,10 +43,7 @@ impl Handler for Receiver {
                 .and_then(|m| m.subject())
                 .unwrap_or_default()
                 .to_string(),
-            message_id: parsed
-                .as_ref()
-                .and_then(|m| m.message_id())
-                .map(str::to_string),
+            message_id: parsed.as_ref().and_then(|m| m.message_id()).map(str::to_string),
             received_at: chrono::Utc::now(),
             text: parsed
                 .as_ref()

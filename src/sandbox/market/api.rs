@@ -13,10 +13,7 @@ use super::{Market, MarketRefusal, store};
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/market/api/instances", web::post().to(create))
         .route("/market/api/instances", web::get().to(list))
-        .route(
-            "/market/api/instances/{id}/{operation}",
-            web::post().to(operate),
-        )
+        .route("/market/api/instances/{id}/{operation}", web::post().to(operate))
         .route("/market/api/metering", web::get().to(metering))
         .route("/market/api/faults", web::post().to(faults));
 }
@@ -70,9 +67,7 @@ async fn list(market: web::Data<Market>, query: web::Query<ListQuery>) -> HttpRe
     }
     .await;
     match result {
-        Ok(list) => {
-            HttpResponse::Ok().json(list.iter().map(|i| described(i, true)).collect::<Vec<_>>())
-        }
+        Ok(list) => HttpResponse::Ok().json(list.iter().map(|i| described(i, true)).collect::<Vec<_>>()),
         Err(e) => internal(&e),
     }
 }
@@ -96,10 +91,7 @@ async fn operate(
         "expire" => market.expire(&id, notify).await,
         "renew" => market.renew(&id, notify).await,
         _ => {
-            return failure(
-                StatusCode::NOT_FOUND,
-                "operations are release, expire and renew",
-            );
+            return failure(StatusCode::NOT_FOUND, "operations are release, expire and renew");
         }
     };
     match result {

@@ -26,10 +26,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/market/purchased", web::get().to(purchased))
         .route("/market/instances/{id}/close", web::get().to(close_dialog))
         .route("/market/instances/{id}/open", web::get().to(open))
-        .route(
-            "/market/instances/{id}/{operation}",
-            web::post().to(operate),
-        );
+        .route("/market/instances/{id}/{operation}", web::post().to(operate));
 }
 
 fn buyer(req: &HttpRequest) -> Option<String> {
@@ -60,10 +57,7 @@ async fn product(req: HttpRequest) -> Result<HttpResponse, AppError> {
             rng.random_range(0..1_000_000_000_000_000u64)
         )
     });
-    ok(&ProductPage {
-        ali_uid,
-        error: None,
-    })
+    ok(&ProductPage { ali_uid, error: None })
 }
 
 #[derive(Deserialize)]
@@ -89,10 +83,7 @@ async fn terms(form: web::Form<ActivateForm>) -> Result<HttpResponse, AppError> 
             error: Some("The account ID is a number, like 1234567890123456."),
         });
     }
-    ok(&TermsPage {
-        ali_uid,
-        error: None,
-    })
+    ok(&TermsPage { ali_uid, error: None })
 }
 
 #[derive(Template)]
@@ -102,10 +93,7 @@ struct SubmittedPage {
     delivered: bool,
 }
 
-async fn confirm(
-    market: web::Data<Market>,
-    form: web::Form<ActivateForm>,
-) -> Result<HttpResponse, AppError> {
+async fn confirm(market: web::Data<Market>, form: web::Form<ActivateForm>) -> Result<HttpResponse, AppError> {
     let ActivateForm { ali_uid, agree } = form.into_inner();
     let Ok(uid) = crate::domain::AliUid::parse(&ali_uid) else {
         return ok(&ProductPage {
@@ -120,10 +108,7 @@ async fn confirm(
         });
     }
     let (instance, delivered) = market.purchase(uid.as_ref()).await?;
-    let mut res = ok(&SubmittedPage {
-        instance,
-        delivered,
-    })?;
+    let mut res = ok(&SubmittedPage { instance, delivered })?;
     res.add_cookie(
         &Cookie::build(BUYER_COOKIE, uid.as_ref().to_string())
             .path("/")
@@ -182,10 +167,7 @@ struct CloseDialog {
     instance: store::Instance,
 }
 
-async fn close_dialog(
-    market: web::Data<Market>,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+async fn close_dialog(market: web::Data<Market>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let instance = market.instance(&id).await?.ok_or(AppError::NotFound)?;
     ok(&CloseDialog { instance })
 }
@@ -212,11 +194,7 @@ async fn operate(
 /// signed like Alibaba (`verify`, `instanceId`, `timeStamp`, `token`).
 async fn open(market: web::Data<Market>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let instance = market.instance(&id).await?.ok_or(AppError::NotFound)?;
-    let Some(auth_url) = instance
-        .auth_url
-        .as_deref()
-        .and_then(|u| url::Url::parse(u).ok())
-    else {
+    let Some(auth_url) = instance.auth_url.as_deref().and_then(|u| url::Url::parse(u).ok()) else {
         return Err(AppError::NotFound);
     };
     let mut pairs = vec![

@@ -153,12 +153,9 @@ impl Market {
             "trial": instance.trial.to_string(),
         });
         drop(conn);
-        let delivered =
-            notifier::notify(self, &instance.instance_id, "createInstance", params).await?;
+        let delivered = notifier::notify(self, &instance.instance_id, "createInstance", params).await?;
         Ok((
-            self.instance(&instance.instance_id)
-                .await?
-                .unwrap_or(instance),
+            self.instance(&instance.instance_id).await?.unwrap_or(instance),
             delivered,
         ))
     }
@@ -168,15 +165,8 @@ impl Market {
         Ok(store::instance(&mut *self.conn().await?, id).await?)
     }
 
-    async fn open_instance(
-        &self,
-        conn: &mut AsyncPgConnection,
-        id: &str,
-    ) -> Result<Instance, MarketRefusal> {
-        match store::instance(conn, id)
-            .await
-            .map_err(anyhow::Error::from)?
-        {
+    async fn open_instance(&self, conn: &mut AsyncPgConnection, id: &str) -> Result<Instance, MarketRefusal> {
+        match store::instance(conn, id).await.map_err(anyhow::Error::from)? {
             None => Err(MarketRefusal::Unknown),
             Some(i) if i.status == "CLOSED" => Err(MarketRefusal::Closed),
             Some(i) => Ok(i),
@@ -268,11 +258,9 @@ impl Market {
             n: i64,
         }
         let mut conn = self.conn().await?;
-        let n: N = diesel::sql_query(
-            "SELECT count(*) AS n FROM sandbox.deliveries WHERE status = 'pending'",
-        )
-        .get_result(&mut conn)
-        .await?;
+        let n: N = diesel::sql_query("SELECT count(*) AS n FROM sandbox.deliveries WHERE status = 'pending'")
+            .get_result(&mut conn)
+            .await?;
         Ok(n.n)
     }
 }

@@ -34,10 +34,7 @@ pub async fn notify(
 async fn try_delivery(market: &Market, delivery: &Delivery) -> anyhow::Result<bool> {
     let result = call(market, delivery).await;
     let mut conn = market.pool.get().await?;
-    let retry_at = result
-        .is_err()
-        .then(|| next_attempt(market, delivery))
-        .flatten();
+    let retry_at = result.is_err().then(|| next_attempt(market, delivery)).flatten();
     match &result {
         Ok(()) => store::record_attempt(&mut conn, delivery, Ok(()), None).await?,
         Err(e) => {
@@ -53,13 +50,7 @@ fn next_attempt(market: &Market, delivery: &Delivery) -> Option<chrono::DateTime
     let failed_so_far = usize::try_from(delivery.attempts).unwrap_or(0);
     let wait = if delivery.action == "createInstance" {
         (delivery.attempts + 1 < CREATE_ATTEMPTS)
-            .then(|| {
-                market
-                    .retry
-                    .get(failed_so_far)
-                    .or(market.retry.last())
-                    .copied()
-            })
+            .then(|| market.retry.get(failed_so_far).or(market.retry.last()).copied())
             .flatten()?
     } else {
         *market.retry.get(failed_so_far)?
@@ -144,10 +135,7 @@ async fn retry_due(market: &Market) -> anyhow::Result<()> {
     conn.transaction(async |conn| {
         for delivery in store::claim_due(conn, 20).await? {
             let result = call(market, &delivery).await;
-            let retry_at = result
-                .is_err()
-                .then(|| next_attempt(market, &delivery))
-                .flatten();
+            let retry_at = result.is_err().then(|| next_attempt(market, &delivery)).flatten();
             store::record_attempt(
                 conn,
                 &delivery,

@@ -76,6 +76,7 @@ fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
 }
 
 /// Checks the V3 signature of `req`; `Err` is the error response.
+#[expect(clippy::result_large_err, reason = "the error is the response to send, built once per refusal")]
 fn authenticate(
     market: &Market,
     req: &HttpRequest,
@@ -105,9 +106,7 @@ fn authenticate(
     }
     let fresh = header(req, "x-acs-date")
         .and_then(|d| DateTime::parse_from_rfc3339(d).ok())
-        .is_some_and(|d| {
-            (Utc::now() - d.with_timezone(&Utc)).abs() <= chrono::Duration::minutes(15)
-        });
+        .is_some_and(|d| (Utc::now() - d.with_timezone(&Utc)).abs() <= chrono::Duration::minutes(15));
     if !fresh {
         return forbidden(
             "InvalidTimeStamp.Expired",
@@ -202,12 +201,7 @@ pub async fn call(market: web::Data<Market>, req: HttpRequest, body: web::Bytes)
             "Specified parameter Version is not valid.",
         );
     }
-    let param = |name: &str| {
-        query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
+    let param = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let result = match header(&req, "x-acs-action").unwrap_or_default() {
         "DescribeInstanceForIsv" => describe_instance(&market, param("InstanceId")).await,
         "DescribeOrderForIsv" => describe_order(&market, param("OrderId")).await,
@@ -307,13 +301,7 @@ async fn describe_order(market: &Market, id: Option<&str>) -> anyhow::Result<Htt
 }
 
 async fn push_metering(market: &Market, metering: Option<&str>) -> anyhow::Result<HttpResponse> {
-    let invalid = |m: &str| {
-        Ok(error(
-            StatusCode::BAD_REQUEST,
-            "Invalid.Parameter.Metering",
-            m,
-        ))
-    };
+    let invalid = |m: &str| Ok(error(StatusCode::BAD_REQUEST, "Invalid.Parameter.Metering", m));
     let Some(raw) = metering else {
         return invalid("Metering is mandatory for this action.");
     };
@@ -382,15 +370,7 @@ async fn push_metering(market: &Market, metering: Option<&str>) -> anyhow::Resul
             r.start_time.parse().unwrap_or_default(),
             r.end_time.parse().unwrap_or_default(),
         );
-        store::store_metering(
-            &mut conn,
-            &request_id,
-            &r.instance_id,
-            start,
-            end,
-            &entities,
-        )
-        .await?;
+        store::store_metering(&mut conn, &request_id, &r.instance_id, start, end, &entities).await?;
     }
     Ok(HttpResponse::Ok().json(json!({ "RequestId": request_id, "Success": true })))
 }
@@ -400,10 +380,7 @@ async fn failed_notifications(
     page: Option<&str>,
     size: Option<&str>,
 ) -> anyhow::Result<HttpResponse> {
-    let page: i64 = page
-        .and_then(|p| p.parse().ok())
-        .filter(|p| *p >= 1)
-        .unwrap_or(1);
+    let page: i64 = page.and_then(|p| p.parse().ok()).filter(|p| *p >= 1).unwrap_or(1);
     let size: i64 = size
         .and_then(|s| s.parse().ok())
         .filter(|s| (1..=100).contains(s))

@@ -120,10 +120,7 @@ pub async fn purchase(
 }
 
 /// A renewal order for `instance_id`.
-pub async fn renewal_order(
-    conn: &mut AsyncPgConnection,
-    instance: &Instance,
-) -> QueryResult<String> {
+pub async fn renewal_order(conn: &mut AsyncPgConnection, instance: &Instance) -> QueryResult<String> {
     let order_id = next_id(conn, "sandbox.order_ids").await?;
     diesel::insert_into(orders::table)
         .values((
@@ -160,10 +157,7 @@ pub async fn order(conn: &mut AsyncPgConnection, id: &str) -> QueryResult<Option
 }
 
 /// A buyer's instances (all when `ali_uid` is `None`), newest first.
-pub async fn instances_of(
-    conn: &mut AsyncPgConnection,
-    ali_uid: Option<&str>,
-) -> QueryResult<Vec<Instance>> {
+pub async fn instances_of(conn: &mut AsyncPgConnection, ali_uid: Option<&str>) -> QueryResult<Vec<Instance>> {
     let mut query = instances::table
         .select(Instance::as_select())
         .order(instances::created_on.desc())

@@ -58,9 +58,7 @@ pub async fn change_password(
     );
     match &new_password {
         Err(PasswordProblem::Password(invalid)) => errors.add("password", ctx.invalid(invalid)),
-        Err(PasswordProblem::Mismatch) => {
-            errors.add("password_confirm", ctx.t("error-password-mismatch"))
-        }
+        Err(PasswordProblem::Mismatch) => errors.add("password_confirm", ctx.t("error-password-mismatch")),
         Ok(_) => {}
     }
     let (Ok(new_password), true) = (new_password, errors.is_empty()) else {

@@ -48,12 +48,9 @@ pub async fn reset(
             let mut errors = FormErrors::default();
             match problem {
                 PasswordProblem::Password(invalid) => errors.add("password", ctx.invalid(&invalid)),
-                PasswordProblem::Mismatch => {
-                    errors.add("password_confirm", ctx.t("error-password-mismatch"))
-                }
+                PasswordProblem::Mismatch => errors.add("password_confirm", ctx.t("error-password-mismatch")),
             }
-            return render(StatusCode::UNPROCESSABLE_ENTITY, &ResetPage { ctx, errors })
-                .map(no_referrer);
+            return render(StatusCode::UNPROCESSABLE_ENTITY, &ResetPage { ctx, errors }).map(no_referrer);
         }
     };
     let new_hash = state
