@@ -83,6 +83,38 @@ impl PageContext {
     }
 }
 
+/// One step of the registration wizard's progress list.
+pub struct WizardStep {
+    pub number: u8,
+    pub label: String,
+    /// `done`, `current` or `todo` (a CSS class).
+    pub state: &'static str,
+}
+
+impl PageContext {
+    /// The registration wizard's steps, `current` highlighted.
+    pub fn wizard_steps(&self, current: &u8) -> Vec<WizardStep> {
+        [
+            "register-step-account",
+            "register-step-company",
+            "register-step-activate",
+            "register-step-done",
+        ]
+        .iter()
+        .zip(1u8..)
+        .map(|(key, number)| WizardStep {
+            number,
+            label: self.t(key),
+            state: match number.cmp(current) {
+                std::cmp::Ordering::Less => "done",
+                std::cmp::Ordering::Equal => "current",
+                std::cmp::Ordering::Greater => "todo",
+            },
+        })
+        .collect()
+    }
+}
+
 fn brand(req: &HttpRequest) -> String {
     req.app_data::<web::Data<AppState>>()
         .map_or_else(|| "Billing Center".to_string(), |s| s.settings.brand_name.clone())

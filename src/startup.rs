@@ -28,6 +28,8 @@ pub struct AppState {
     /// Base of links in emails.
     pub public_url: Url,
     pub market: MarketClient,
+    /// Where buyers activate the product (the sandbox's in development).
+    pub marketplace_url: Url,
 }
 
 /// A built, not yet running, application.
@@ -40,6 +42,9 @@ pub struct Application {
     market: MarketClient,
     settings: Settings,
 }
+
+/// The product on Alibaba Cloud Marketplace.
+const PRODUCT_PAGE: &str = "https://market.aliyun.com/products/56838014/cmgj00053362.html";
 
 /// Largest accepted form body; larger posts get 413 before any handler runs.
 const MAX_FORM_BYTES: usize = 64 * 1024;
@@ -80,6 +85,10 @@ impl Application {
             settings.aliyun.access_key_secret.clone(),
             settings.aliyun.openapi_timeout,
         );
+        let marketplace_url = match &sandbox {
+            Some(sandbox) => Url::parse(&format!("http://127.0.0.1:{}/market", sandbox.http_port))?,
+            None => Url::parse(PRODUCT_PAGE)?,
+        };
         let public_url = match &settings.public_url {
             Some(url) => url.clone(),
             None => Url::parse(&format!("http://{address}"))?,
@@ -92,6 +101,7 @@ impl Application {
             pool: pool.clone(),
             public_url,
             market: market.clone(),
+            marketplace_url,
         });
         let store = PgSessionStore::new(
             pool.clone(),

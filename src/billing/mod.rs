@@ -3,5 +3,6 @@
 //! reconciler.
 
 pub mod instances;
+pub mod registration;
 
 pub use instances::{on_instance_expired, on_instance_released};

@@ -36,6 +36,31 @@ diesel::table! {
 }
 
 diesel::table! {
+    console_users (id) {
+        id -> Int8,
+        site -> Text,
+        username -> Text,
+        email -> Text,
+        phone -> Text,
+        password_hash -> Text,
+        company_name -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    email_codes (id) {
+        id -> Int8,
+        email -> Text,
+        code_hash -> Bytea,
+        attempts -> Int4,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        consumed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     email_outbox (id) {
         id -> Int8,
         dedup_key -> Text,
@@ -83,6 +108,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    settlement_changes (id) {
+        id -> Int8,
+        workspace_id -> Text,
+        from_method -> Nullable<Text>,
+        to_method -> Text,
+        aliyun_instance_id -> Nullable<Text>,
+        reason -> Text,
+        actor -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sites (code) {
+        code -> Text,
+        name_en -> Text,
+        name_zh -> Text,
+        cloud -> Text,
+        methods -> Array<Text>,
+        position -> Int4,
+    }
+}
+
+diesel::table! {
     spi_inbox (id) {
         id -> Int8,
         action -> Text,
@@ -103,17 +152,44 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    workspaces (id) {
+        id -> Text,
+        name -> Text,
+        site -> Text,
+        language -> Text,
+        account_id -> Int8,
+        console_user_id -> Nullable<Int8>,
+        settlement_method -> Text,
+        aliyun_instance_id -> Nullable<Text>,
+        status -> Text,
+        grace_deadline -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(aliyun_instances -> accounts (claimed_by));
+diesel::joinable!(console_users -> sites (site));
 diesel::joinable!(password_reset_tokens -> accounts (account_id));
 diesel::joinable!(sessions -> accounts (account_id));
+diesel::joinable!(settlement_changes -> workspaces (workspace_id));
+diesel::joinable!(workspaces -> accounts (account_id));
+diesel::joinable!(workspaces -> aliyun_instances (aliyun_instance_id));
+diesel::joinable!(workspaces -> console_users (console_user_id));
+diesel::joinable!(workspaces -> sites (site));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     aliyun_instances,
+    console_users,
+    email_codes,
     email_outbox,
     login_throttle,
     password_reset_tokens,
     sessions,
+    settlement_changes,
+    sites,
     spi_inbox,
     spi_verify_uses,
+    workspaces,
 );

@@ -8,6 +8,7 @@ mod login;
 mod password;
 mod phone;
 mod username;
+mod workspace;
 
 pub use aliyun::{AliUid, InstanceId, InstanceStatus};
 pub use email::EmailAddress;
@@ -16,6 +17,7 @@ pub use login::LoginIdentifier;
 pub use password::{NewPassword, PasswordProblem};
 pub use phone::Phone;
 pub use username::Username;
+pub use workspace::{CompanyName, EmailCode, SettlementMethod, WorkspaceName};
 
 /// Why a value was refused: a message id of the locale files, and arguments.
 #[derive(Clone, Debug, PartialEq, Eq)]

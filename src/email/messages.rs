@@ -75,3 +75,29 @@ pub fn password_reset(
         .render()?,
     })
 }
+
+#[derive(Template)]
+#[template(path = "email/email_code.txt")]
+struct EmailCodeText<'a> {
+    ctx: &'a EmailContext,
+    code: &'a str,
+    minutes: u64,
+}
+
+#[derive(Template)]
+#[template(path = "email/email_code.html")]
+struct EmailCodeHtml<'a> {
+    ctx: &'a EmailContext,
+    code: &'a str,
+    minutes: u64,
+}
+
+/// The registration's email verification code.
+pub fn email_code(ctx: &EmailContext, to: &str, code: &str, minutes: u64) -> Result<Email, askama::Error> {
+    Ok(Email {
+        to: to.to_string(),
+        subject: ctx.t1("email-code-subject", "code", code),
+        text: EmailCodeText { ctx, code, minutes }.render()?,
+        html: EmailCodeHtml { ctx, code, minutes }.render()?,
+    })
+}

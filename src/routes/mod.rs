@@ -10,6 +10,7 @@ pub mod login;
 pub mod logout;
 pub mod marketplace;
 pub mod password;
+pub mod register;
 pub mod static_files;
 
 use actix_web::middleware::from_fn;

@@ -67,6 +67,59 @@ impl Account {
         }
     }
 
+    /// Inserts unless a unique identifier is taken (then `None`, and the
+    /// transaction stays usable, unlike after a failed insert).
+    pub async fn insert_if_free(
+        conn: &mut AsyncPgConnection,
+        new: &NewAccount<'_>,
+    ) -> QueryResult<Option<Account>> {
+        diesel::insert_into(accounts::table)
+            .values(new)
+            .on_conflict_do_nothing()
+            .returning(Account::as_returning())
+            .get_result(conn)
+            .await
+            .optional()
+    }
+
+    /// Which of the identifiers an account already has.
+    pub async fn taken(
+        conn: &mut AsyncPgConnection,
+        username: &str,
+        email: &str,
+        phone: &str,
+    ) -> QueryResult<Option<TakenIdentifier>> {
+        let count = |n: i64| n > 0;
+        if count(
+            accounts::table
+                .filter(lower(accounts::username).eq(username.to_lowercase()))
+                .count()
+                .get_result(conn)
+                .await?,
+        ) {
+            return Ok(Some(TakenIdentifier::Username));
+        }
+        if count(
+            accounts::table
+                .filter(lower(accounts::email).eq(email.to_lowercase()))
+                .count()
+                .get_result(conn)
+                .await?,
+        ) {
+            return Ok(Some(TakenIdentifier::Email));
+        }
+        if count(
+            accounts::table
+                .filter(accounts::phone.eq(phone))
+                .count()
+                .get_result(conn)
+                .await?,
+        ) {
+            return Ok(Some(TakenIdentifier::Phone));
+        }
+        Ok(None)
+    }
+
     /// Finds the account a login identifier names: a username or an email
     /// (case-insensitive) or a phone in E.164. The three never overlap.
     pub async fn find_by_login(

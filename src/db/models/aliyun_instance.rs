@@ -109,6 +109,25 @@ impl AliyunInstance {
             .map(drop)
     }
 
+    /// R2: claims an opened instance for `account_id` unless another account
+    /// did first; `true` when the account holds the claim afterwards.
+    pub async fn claim(conn: &mut AsyncPgConnection, id: &str, account_id: i64) -> QueryResult<bool> {
+        diesel::update(
+            aliyun_instances::table
+                .find(id)
+                .filter(aliyun_instances::status.eq(InstanceStatus::Opened.code()))
+                .filter(
+                    aliyun_instances::claimed_by
+                        .is_null()
+                        .or(aliyun_instances::claimed_by.eq(account_id)),
+                ),
+        )
+        .set(aliyun_instances::claimed_by.eq(account_id))
+        .execute(conn)
+        .await
+        .map(|n| n == 1)
+    }
+
     /// Opened instances some Billing Center account has claimed (the
     /// reconciler checks these against the marketplace).
     pub async fn claimed_and_open(conn: &mut AsyncPgConnection) -> QueryResult<Vec<String>> {

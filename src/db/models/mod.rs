@@ -2,8 +2,13 @@
 
 pub mod account;
 pub mod aliyun_instance;
+pub mod console_user;
+pub mod email_code;
 pub mod email_outbox;
 pub mod login_throttle;
 pub mod password_reset;
 pub mod session;
+pub mod settlement_change;
+pub mod site;
 pub mod spi_inbox;
+pub mod workspace;

@@ -122,7 +122,7 @@ fn refuse(
 
 /// The client's address: the peer, or the first `X-Forwarded-For` hop when the
 /// proxy in front is trusted to set it.
-fn client_ip(req: &HttpRequest, state: &AppState) -> std::net::IpAddr {
+pub fn client_ip(req: &HttpRequest, state: &AppState) -> std::net::IpAddr {
     let forwarded = state
         .settings
         .trust_forwarded_for

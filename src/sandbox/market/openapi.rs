@@ -76,7 +76,10 @@ fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
 }
 
 /// Checks the V3 signature of `req`; `Err` is the error response.
-#[expect(clippy::result_large_err, reason = "the error is the response to send, built once per refusal")]
+#[expect(
+    clippy::result_large_err,
+    reason = "the error is the response to send, built once per refusal"
+)]
 fn authenticate(
     market: &Market,
     req: &HttpRequest,

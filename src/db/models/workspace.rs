@@ -1,0 +1,95 @@
+//! Workspaces and their settlement.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use rand::RngCore;
+
+use crate::db::schema::workspaces;
+
+/// A workspace as stored.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = workspaces, check_for_backend(diesel::pg::Pg))]
+pub struct Workspace {
+    pub id: String,
+    pub name: String,
+    pub site: String,
+    pub language: String,
+    pub account_id: i64,
+    pub console_user_id: Option<i64>,
+    pub settlement_method: String,
+    pub aliyun_instance_id: Option<String>,
+    pub status: String,
+    pub grace_deadline: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A new workspace.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = workspaces)]
+pub struct NewWorkspace<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub site: &'a str,
+    pub language: &'a str,
+    pub account_id: i64,
+    pub console_user_id: Option<i64>,
+    pub settlement_method: &'a str,
+    pub aliyun_instance_id: Option<&'a str>,
+}
+
+/// A fresh public workspace id: `wksp_` and 32 hex digits.
+pub fn new_id() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("wksp_{}", hex::encode(bytes))
+}
+
+impl Workspace {
+    /// Inserts a workspace.
+    pub async fn create(conn: &mut AsyncPgConnection, new: &NewWorkspace<'_>) -> QueryResult<Workspace> {
+        diesel::insert_into(workspaces::table)
+            .values(new)
+            .returning(Workspace::as_returning())
+            .get_result(conn)
+            .await
+    }
+
+    /// The workspace a console user's registration activated, if any.
+    pub async fn of_console_user(
+        conn: &mut AsyncPgConnection,
+        console_user_id: i64,
+    ) -> QueryResult<Option<Workspace>> {
+        workspaces::table
+            .filter(workspaces::console_user_id.eq(console_user_id))
+            .select(Workspace::as_select())
+            .first(conn)
+            .await
+            .optional()
+    }
+
+    /// An account's workspace by id (another account's id finds nothing).
+    pub async fn find_for_account(
+        conn: &mut AsyncPgConnection,
+        account_id: i64,
+        id: &str,
+    ) -> QueryResult<Option<Workspace>> {
+        workspaces::table
+            .find(id)
+            .filter(workspaces::account_id.eq(account_id))
+            .select(Workspace::as_select())
+            .first(conn)
+            .await
+            .optional()
+    }
+
+    /// Every workspace of an account, oldest first.
+    pub async fn of_account(conn: &mut AsyncPgConnection, account_id: i64) -> QueryResult<Vec<Workspace>> {
+        workspaces::table
+            .filter(workspaces::account_id.eq(account_id))
+            .order((workspaces::created_at, workspaces::id))
+            .select(Workspace::as_select())
+            .load(conn)
+            .await
+    }
+}

@@ -1,0 +1,189 @@
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use secrecy::SecretString;
+
+use super::ActivateForm;
+use super::get::page;
+use crate::auth::password::Verified;
+use crate::auth::throttle::{self, ThrottleKeys};
+use crate::billing::registration::{
+    Activation, ActivationRequest, BillingAccount, Refusal, activate as activate_workspace,
+};
+use crate::db::models::account::{Account, TakenIdentifier};
+use crate::domain::{AliUid, InstanceId, Language, LoginIdentifier, WorkspaceName};
+use crate::error::AppError;
+use crate::page::{FormErrors, PageContext, render, see_other};
+use crate::routes::api::aliyun_spi::SESSION_INSTANCE;
+use crate::routes::register::Registration;
+use crate::startup::AppState;
+
+/// The existing Billing Center account the user proved they hold, checked
+/// like a login (throttled, equal timing for unknown accounts).
+async fn join_account(
+    req: &HttpRequest,
+    ctx: &PageContext,
+    state: &AppState,
+    form: &ActivateForm,
+    errors: &mut FormErrors,
+) -> Result<Option<Account>, AppError> {
+    if form.billing_login.trim().is_empty() {
+        errors.add("billing_login", ctx.t("error-required"));
+    }
+    if form.billing_password.is_empty() {
+        errors.add("billing_password", ctx.t("error-required"));
+    }
+    let Ok(identifier) = LoginIdentifier::parse(&form.billing_login) else {
+        if errors.get("billing_login").is_none() {
+            errors.add("billing_login", ctx.t("login-failed"));
+        }
+        return Ok(None);
+    };
+    if form.billing_password.is_empty() {
+        return Ok(None);
+    }
+    let keys = ThrottleKeys::new(&identifier, crate::routes::login::post::client_ip(req, state));
+    let mut conn = state.pool.get().await?;
+    if let Some(seconds) = throttle::wait_time(&mut conn, &keys).await? {
+        errors.add("billing_login", ctx.t1("throttled-body", "seconds", seconds));
+        return Ok(None);
+    }
+    let account = Account::find_by_login(&mut conn, &identifier).await?;
+    drop(conn);
+    let stored = account.as_ref().map(|a| a.password_hash.clone());
+    let verified = state
+        .passwords
+        .verify(SecretString::from(form.billing_password.clone()), stored)
+        .await?;
+    let mut conn = state.pool.get().await?;
+    match (verified, account) {
+        (Verified::Yes | Verified::YesButRehash, Some(account)) => {
+            throttle::record_success(&mut conn, &keys).await?;
+            Ok(Some(account))
+        }
+        _ => {
+            throttle::record_failure(&mut conn, &keys, &state.settings.auth.throttle).await?;
+            errors.add("billing_login", ctx.t("login-failed"));
+            Ok(None)
+        }
+    }
+}
+
+fn refusal_message(ctx: &PageContext, refusal: Refusal, errors: &mut FormErrors) {
+    match refusal {
+        Refusal::NoConsoleUser => errors.add("workspace_name", ctx.t("error-registration-restart")),
+        Refusal::SiteForbidsMethod => errors.add("activation_method", ctx.t("error-site-forbids-method")),
+        Refusal::Instance(failure) => errors.add("instance_id", ctx.t(failure.message())),
+        Refusal::InstanceClaimedByAnother => errors.add("instance_id", ctx.t("error-instance-claimed")),
+        Refusal::AccountTaken(which) => {
+            let key = match which {
+                TakenIdentifier::Username => "error-account-username-taken",
+                TakenIdentifier::Email => "error-account-email-taken",
+                TakenIdentifier::Phone => "error-account-phone-taken",
+            };
+            errors.add("sync_billing_account", ctx.t(key));
+        }
+    }
+}
+
+/// POST `/register/activate`: activates the workspace (one transaction).
+#[tracing::instrument(skip_all)]
+pub async fn activate(
+    req: HttpRequest,
+    ctx: PageContext,
+    session: Session,
+    state: web::Data<AppState>,
+    form: web::Form<ActivateForm>,
+) -> Result<HttpResponse, AppError> {
+    let Some(mut registration) = Registration::load(&session) else {
+        return Ok(see_other("/register"));
+    };
+    let Some(console_user_id) = registration.console_user_id else {
+        return Ok(see_other("/register/company"));
+    };
+    let form = form.into_inner();
+    let mut errors = FormErrors::default();
+    let name = WorkspaceName::parse(&form.workspace_name)
+        .map_err(|e| errors.add("workspace_name", ctx.invalid(&e)))
+        .ok();
+    let language = Language::parse(&form.workspace_language)
+        .map_err(|e| errors.add("workspace_language", ctx.invalid(&e)))
+        .ok();
+    let activation = match form.activation_method.as_str() {
+        "direct" => Some(Activation::Direct),
+        "aliyun" => {
+            let uid = AliUid::parse(&form.ali_uid)
+                .map_err(|e| errors.add("ali_uid", ctx.invalid(&e)))
+                .ok();
+            let id = InstanceId::parse(&form.instance_id)
+                .map_err(|e| errors.add("instance_id", ctx.invalid(&e)))
+                .ok();
+            uid.zip(id)
+                .map(|(ali_uid, instance_id)| Activation::Aliyun { ali_uid, instance_id })
+        }
+        _ => {
+            errors.add("activation_method", ctx.t("error-choice"));
+            None
+        }
+    };
+    if form.agree_terms != "on" {
+        errors.add("agree_terms", ctx.t("error-agree-terms"));
+    }
+    let account = if form.sync_billing_account == "on" {
+        Some(BillingAccount::Create {
+            ui_language: ctx.lang,
+        })
+    } else {
+        join_account(&req, &ctx, &state, &form, &mut errors)
+            .await?
+            .map(BillingAccount::Join)
+    };
+    let request = match (name, language, activation, account, errors.is_empty()) {
+        (Some(workspace_name), Some(language), Some(activation), Some(account), true) => ActivationRequest {
+            console_user_id,
+            workspace_name,
+            language,
+            activation,
+            account,
+        },
+        _ => return refuse(ctx, &session, &state, &registration, form, errors).await,
+    };
+    let mut conn = state.pool.get().await?;
+    let result = activate_workspace(
+        &mut conn,
+        &state.market,
+        &state.settings.aliyun.product_code,
+        &request,
+    )
+    .await?;
+    drop(conn);
+    match result {
+        Ok(workspace) => {
+            registration.workspace_id = Some(workspace.id);
+            registration.save(&session)?;
+            session.remove(SESSION_INSTANCE);
+            Ok(see_other("/register/done"))
+        }
+        Err(Refusal::NoConsoleUser) => Ok(see_other("/register")),
+        Err(refusal) => {
+            refusal_message(&ctx, refusal, &mut errors);
+            refuse(ctx, &session, &state, &registration, form, errors).await
+        }
+    }
+}
+
+async fn refuse(
+    ctx: PageContext,
+    session: &Session,
+    state: &AppState,
+    registration: &Registration,
+    form: ActivateForm,
+    errors: FormErrors,
+) -> Result<HttpResponse, AppError> {
+    let form = ActivateForm {
+        billing_password: String::new(),
+        ..form
+    };
+    let page = page(ctx, session, state, registration, Some(form), errors).await?;
+    render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
