@@ -39,6 +39,29 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/password/reset/{token}",
             web::post().to(password::reset::post::reset),
         )
+        .route("/register", web::get().to(register::account::get::account_form))
+        .route("/register", web::post().to(register::account::post::account))
+        .route(
+            "/register/email-code",
+            web::post().to(register::email_code::send_code),
+        )
+        .route(
+            "/register/company",
+            web::get().to(register::company::get::company_form),
+        )
+        .route(
+            "/register/company",
+            web::post().to(register::company::post::company),
+        )
+        .route(
+            "/register/activate",
+            web::get().to(register::activate::get::activate_form),
+        )
+        .route(
+            "/register/activate",
+            web::post().to(register::activate::post::activate),
+        )
+        .route("/register/done", web::get().to(register::done::done))
         .route(
             "/marketplace/welcome",
             web::get().to(marketplace::welcome::welcome),

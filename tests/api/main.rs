@@ -10,6 +10,7 @@ mod openapi;
 mod pages;
 mod password;
 mod reconciler;
+mod register;
 mod sessions;
 mod spi;
 mod startup;
