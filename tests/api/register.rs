@@ -395,7 +395,8 @@ async fn usernames_emails_and_phones_are_unique_per_site() {
         ..app.clone_handle()
     };
     // A minute later, a new code for the same address.
-    app.execute("UPDATE email_codes SET created_at = now() - interval '61 seconds'").await;
+    app.execute("UPDATE email_codes SET created_at = now() - interval '61 seconds'")
+        .await;
     let code = email_code(&again, &email).await;
     let res = again
         .post_form(

@@ -1,0 +1,130 @@
+use crate::browser::Browser;
+use crate::helpers::{PASSWORD, spawn_app};
+
+/// J1: activate the product in the (simulated) marketplace and read the
+/// Instance ID under Purchased Services.
+#[tokio::test]
+async fn j1_marketplace_activation() {
+    let app = spawn_app().await;
+    let Some(mut b) = Browser::start("j1-marketplace-activation").await else {
+        return;
+    };
+
+    b.goto(&format!("{}/market", app.sandbox)).await;
+    b.shot("product-page").await;
+    let uid = b
+        .client
+        .find(fantoccini::Locator::Css("#ali_uid"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(uid.len(), 16);
+    b.click("form.activate button[type=submit]").await;
+    assert!(b.page_text().await.contains("Activate Pay-as-you-go Service"));
+    b.click("input[name=agree]").await;
+    b.shot("terms").await;
+    b.click("button.orange").await;
+    assert!(b.page_text().await.contains("Activation Request Submitted"));
+    let instance_id = b.text("#instance-id").await;
+    b.shot("submitted").await;
+    b.click("a.button.orange").await;
+    assert_eq!(b.path().await, "/market/purchased");
+    let listed = b
+        .text(&format!("[data-instance-id='{instance_id}'] .instance-id"))
+        .await;
+    assert_eq!(listed, instance_id);
+    b.shot("purchased-services").await;
+    b.finish().await;
+
+    // The marketplace called our SPI: the portal knows the instance.
+    assert_eq!(app.instance_status(&instance_id).await.as_deref(), Some("opened"));
+}
+
+/// J2 and J3: the whole wizard (the email code read from the sandbox
+/// mailbox page), then the Billing Center login showing the workspace.
+#[tokio::test]
+async fn j2_registration_and_j3_billing_center_login() {
+    let app = spawn_app().await;
+    let uid = "1234567890123456";
+    let bought = app.market_purchase(uid).await;
+    let instance_id = bought["instance_id"].as_str().unwrap().to_string();
+    let Some(mut b) = Browser::start("j2-j3-registration-and-login").await else {
+        return;
+    };
+    let email = "alice@example.com";
+
+    let fill_account = async |b: &Browser| {
+        b.click("select#site option[value='cn1']").await;
+        b.fill("username", "alice").await;
+        b.fill("password", PASSWORD).await;
+        b.fill("password_confirm", PASSWORD).await;
+        b.fill("email", email).await;
+        b.fill("phone", "13812345678").await;
+    };
+    b.goto(&app.url("/register")).await;
+    fill_account(&b).await;
+    b.shot("step1-filled").await;
+    b.click("button[formaction='/register/email-code']").await;
+    assert!(
+        b.page_text()
+            .await
+            .contains("We sent a 6-digit code to alice@example.com")
+    );
+    b.shot("step1-code-sent").await;
+
+    // Read the code in the sandbox mailbox, as a person would.
+    app.wait_for_emails(email, 1).await;
+    b.goto(&format!("{}/mailbox?to={email}", app.sandbox)).await;
+    b.shot("mailbox").await;
+    b.click("table.messages a").await;
+    let body = b.text("pre.body").await;
+    let code = body
+        .split_whitespace()
+        .find(|w| w.len() == 6 && w.bytes().all(|c| c.is_ascii_digit()))
+        .unwrap()
+        .to_string();
+    b.shot("mailbox-code").await;
+
+    b.goto(&app.url("/register")).await;
+    fill_account(&b).await;
+    b.fill("email_code", &code).await;
+    b.click("form button.primary").await;
+    assert_eq!(b.path().await, "/register/company");
+    b.fill("company_name", "Example Ltd").await;
+    b.click("input[name=agree_terms]").await;
+    b.shot("step2-company").await;
+    b.click("form button.primary").await;
+    assert_eq!(b.path().await, "/register/activate");
+
+    b.fill("workspace_name", "Production").await;
+    b.click("input[name=workspace_language][value=zh]").await;
+    b.click("input[name=activation_method][value=aliyun]").await;
+    b.fill("ali_uid", uid).await;
+    b.fill("instance_id", &instance_id).await;
+    b.click("input[name=agree_terms]").await;
+    b.shot("step3-activation").await;
+    b.click("form button.primary").await;
+    assert_eq!(b.path().await, "/register/done");
+    let done = b.page_text().await;
+    assert!(done.contains("Your workspace is ready"));
+    assert!(done.contains("Production"));
+    assert!(done.contains(&instance_id));
+    b.shot("step4-done").await;
+
+    // J3: the Billing Center with the same credentials.
+    b.click("a.button.primary[href='/login']").await;
+    b.fill("login", "alice").await;
+    b.fill("password", PASSWORD).await;
+    b.shot("login").await;
+    b.click("form button.primary").await;
+    assert_eq!(b.path().await, "/billing");
+    let billing = b.page_text().await;
+    assert!(billing.contains("Welcome, alice"));
+    assert!(billing.contains("Production"));
+    assert!(billing.contains("Alibaba Cloud account"));
+    b.shot("billing-center").await;
+    b.finish().await;
+}
