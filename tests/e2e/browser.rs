@@ -133,6 +133,30 @@ impl Browser {
             .unwrap();
     }
 
+    /// Clicks `css` and waits until the browser is at `path` (a form's 303).
+    pub async fn click_to(&self, css: &str, path: &str) {
+        self.click(css).await;
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while self.path().await != path {
+            assert!(
+                Instant::now() < deadline,
+                "after clicking {css}, still at {} instead of {path}",
+                self.path().await
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until an element matching `css` is on the page.
+    pub async fn wait_for(&self, css: &str) {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("waiting for {css}: {e}"));
+    }
+
     /// The text of the first element matching `css`.
     pub async fn text(&self, css: &str) -> String {
         self.client

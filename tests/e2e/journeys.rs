@@ -23,15 +23,16 @@ async fn j1_marketplace_activation() {
         .unwrap();
     assert_eq!(uid.len(), 16);
     b.click("form.activate button[type=submit]").await;
+    b.wait_for("input[name=agree]").await;
     assert!(b.page_text().await.contains("Activate Pay-as-you-go Service"));
     b.click("input[name=agree]").await;
     b.shot("terms").await;
     b.click("button.orange").await;
+    b.wait_for("#instance-id").await;
     assert!(b.page_text().await.contains("Activation Request Submitted"));
     let instance_id = b.text("#instance-id").await;
     b.shot("submitted").await;
-    b.click("a.button.orange").await;
-    assert_eq!(b.path().await, "/market/purchased");
+    b.click_to("a.button.orange", "/market/purchased").await;
     let listed = b
         .text(&format!("[data-instance-id='{instance_id}'] .instance-id"))
         .await;
@@ -68,6 +69,7 @@ async fn j2_registration_and_j3_billing_center_login() {
     fill_account(&b).await;
     b.shot("step1-filled").await;
     b.click("button[formaction='/register/email-code']").await;
+    b.wait_for("p.notice").await;
     assert!(
         b.page_text()
             .await
@@ -80,6 +82,7 @@ async fn j2_registration_and_j3_billing_center_login() {
     b.goto(&format!("{}/mailbox?to={email}", app.sandbox)).await;
     b.shot("mailbox").await;
     b.click("table.messages a").await;
+    b.wait_for("pre.body").await;
     let body = b.text("pre.body").await;
     let code = body
         .split_whitespace()
@@ -91,13 +94,11 @@ async fn j2_registration_and_j3_billing_center_login() {
     b.goto(&app.url("/register")).await;
     fill_account(&b).await;
     b.fill("email_code", &code).await;
-    b.click("form button.primary").await;
-    assert_eq!(b.path().await, "/register/company");
+    b.click_to("form button.primary", "/register/company").await;
     b.fill("company_name", "Example Ltd").await;
     b.click("input[name=agree_terms]").await;
     b.shot("step2-company").await;
-    b.click("form button.primary").await;
-    assert_eq!(b.path().await, "/register/activate");
+    b.click_to("form button.primary", "/register/activate").await;
 
     b.fill("workspace_name", "Production").await;
     b.click("input[name=workspace_language][value=zh]").await;
@@ -106,8 +107,7 @@ async fn j2_registration_and_j3_billing_center_login() {
     b.fill("instance_id", &instance_id).await;
     b.click("input[name=agree_terms]").await;
     b.shot("step3-activation").await;
-    b.click("form button.primary").await;
-    assert_eq!(b.path().await, "/register/done");
+    b.click_to("form button.primary", "/register/done").await;
     let done = b.page_text().await;
     assert!(done.contains("Your workspace is ready"));
     assert!(done.contains("Production"));
@@ -115,12 +115,11 @@ async fn j2_registration_and_j3_billing_center_login() {
     b.shot("step4-done").await;
 
     // J3: the Billing Center with the same credentials.
-    b.click("a.button.primary[href='/login']").await;
+    b.click_to("a.button.primary[href='/login']", "/login").await;
     b.fill("login", "alice").await;
     b.fill("password", PASSWORD).await;
     b.shot("login").await;
-    b.click("form button.primary").await;
-    assert_eq!(b.path().await, "/billing");
+    b.click_to("form button.primary", "/billing").await;
     let billing = b.page_text().await;
     assert!(billing.contains("Welcome, alice"));
     assert!(billing.contains("Production"));
