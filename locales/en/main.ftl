@@ -220,3 +220,7 @@ field-workspace-status = Status
 workspace-status-active = Active
 workspace-status-grace = Grace period
 workspace-status-locked = Locked
+error-settlement-unchanged = The workspace is already settled this way.
+error-settlement-once-a-month = The settlement method can be changed once a month. The next change is possible on { $date }.
+error-settlement-locked-in = This workspace is settled by an Alibaba Cloud instance that is still open. Close it (or let it expire) in the Alibaba Cloud console first; then change the method here.
+error-instance-not-registered = Choose one of the open instances registered on this account.

@@ -220,3 +220,7 @@ field-workspace-status = 状态
 workspace-status-active = 正常
 workspace-status-grace = 宽限期
 workspace-status-locked = 已锁定
+error-settlement-unchanged = 该工作空间已使用此结算方式。
+error-settlement-once-a-month = 结算方式每月只能变更一次。下次可变更日期为 { $date }。
+error-settlement-locked-in = 该工作空间由仍处于开通状态的阿里云实例结算。请先在阿里云控制台关闭该实例（或等待其到期），再在此变更结算方式。
+error-instance-not-registered = 请选择此账号下已登记且处于开通状态的实例。

@@ -7,36 +7,14 @@
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
+use super::Refusal;
+use super::binding::{Target, bind};
 use crate::db::models::account::{Account, NewAccount, TakenIdentifier};
-use crate::db::models::aliyun_instance::AliyunInstance;
 use crate::db::models::console_user::ConsoleUser;
 use crate::db::models::settlement_change::{self, NewSettlementChange};
-use crate::db::models::site::{self, Site};
 use crate::db::models::workspace::{self, NewWorkspace, Workspace};
-use crate::domain::{AliUid, InstanceId, Language, SettlementMethod, WorkspaceName};
+use crate::domain::{Language, WorkspaceName};
 use crate::marketplace::openapi::MarketClient;
-use crate::marketplace::verifier::{VerifyFailure, verify_instance};
-
-/// How the first workspace's fees are settled.
-#[derive(Clone, Debug)]
-pub enum Activation {
-    /// By the Billing Center account.
-    Direct,
-    /// By the buyer's Alibaba Cloud account, through this instance.
-    Aliyun {
-        ali_uid: AliUid,
-        instance_id: InstanceId,
-    },
-}
-
-impl Activation {
-    fn method(&self) -> SettlementMethod {
-        match self {
-            Activation::Direct => SettlementMethod::BillingCenter,
-            Activation::Aliyun { .. } => SettlementMethod::Aliyun,
-        }
-    }
-}
 
 /// Which Billing Center account the workspace joins.
 #[derive(Clone, Debug)]
@@ -52,23 +30,8 @@ pub struct ActivationRequest {
     pub console_user_id: i64,
     pub workspace_name: WorkspaceName,
     pub language: Language,
-    pub activation: Activation,
+    pub target: Target,
     pub account: BillingAccount,
-}
-
-/// Why nothing was activated; each has its own message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Refusal {
-    /// The registration's console user is gone (start again).
-    NoConsoleUser,
-    /// R3.
-    SiteForbidsMethod,
-    /// R1.
-    Instance(VerifyFailure),
-    /// R2.
-    InstanceClaimedByAnother,
-    /// A Billing Center account already uses this identifier.
-    AccountTaken(TakenIdentifier),
 }
 
 enum Abort {
@@ -82,11 +45,6 @@ impl From<diesel::result::Error> for Abort {
     }
 }
 
-/// R3: the site allows the method, or the account may choose freely.
-pub fn site_allows(site: &Site, method: SettlementMethod, arbitrary_settlement: bool) -> bool {
-    arbitrary_settlement || site.allows(method)
-}
-
 /// Activates the workspace; the outer error is unexpected, the inner a refusal.
 pub async fn activate(
     conn: &mut AsyncPgConnection,
@@ -98,27 +56,11 @@ pub async fn activate(
         .transaction(async |conn| {
             let refuse = |r| Err(Abort::Refused(r));
             let Some(user) = ConsoleUser::lock(conn, request.console_user_id).await? else {
-                return refuse(Refusal::NoConsoleUser);
+                return refuse(Refusal::NotFound);
             };
             if let Some(existing) = Workspace::of_console_user(conn, user.id).await? {
                 return Ok(existing);
             }
-            let sites = Site::all(conn).await?;
-            let Some(site) = site::find(&sites, &user.site) else { return refuse(Refusal::NoConsoleUser) };
-            let method = request.activation.method();
-            let arbitrary = matches!(&request.account, BillingAccount::Join(a) if a.arbitrary_settlement);
-            if !site_allows(site, method, arbitrary) {
-                return refuse(Refusal::SiteForbidsMethod);
-            }
-            let verified = match &request.activation {
-                Activation::Direct => None,
-                Activation::Aliyun { ali_uid, instance_id } => {
-                    match verify_instance(conn, market, product_code, instance_id, ali_uid).await? {
-                        Ok(v) => Some(v),
-                        Err(failure) => return refuse(Refusal::Instance(failure)),
-                    }
-                }
-            };
             let account = match &request.account {
                 BillingAccount::Join(account) => account.clone(),
                 BillingAccount::Create { ui_language } => {
@@ -139,16 +81,12 @@ pub async fn activate(
                     }
                 }
             };
-            if let Some(v) = &verified {
-                if !v.known_locally {
-                    AliyunInstance::insert_if_absent(conn, &v.new_row()).await?;
-                }
-                if !AliyunInstance::claim(conn, &v.instance_id, account.id).await? {
-                    return refuse(Refusal::InstanceClaimedByAnother);
-                }
+            if let Err(refusal) = bind(conn, market, product_code, &account, &user.site, &request.target).await? {
+                return refuse(refusal);
             }
             let id = workspace::new_id();
-            let instance_id = verified.as_ref().map(|v| v.instance_id.as_str());
+            let method = request.target.method();
+            let instance_id = request.target.instance_id();
             let created = Workspace::create(
                 conn,
                 &NewWorkspace {

@@ -17,6 +17,21 @@ pub struct NewSettlementChange<'a> {
     pub actor: &'a str,
 }
 
+/// How many changes the user made to a workspace since `since` (R4).
+pub async fn user_changes_since(
+    conn: &mut AsyncPgConnection,
+    workspace_id: &str,
+    since: chrono::DateTime<chrono::Utc>,
+) -> QueryResult<i64> {
+    settlement_changes::table
+        .filter(settlement_changes::workspace_id.eq(workspace_id))
+        .filter(settlement_changes::reason.eq("user"))
+        .filter(settlement_changes::created_at.ge(since))
+        .count()
+        .get_result(conn)
+        .await
+}
+
 /// Appends a change.
 pub async fn record(conn: &mut AsyncPgConnection, change: &NewSettlementChange<'_>) -> QueryResult<()> {
     diesel::insert_into(settlement_changes::table)

@@ -83,6 +83,42 @@ impl Workspace {
             .optional()
     }
 
+    /// Loads and locks an account's workspace for the rest of the transaction.
+    pub async fn lock_for_account(
+        conn: &mut AsyncPgConnection,
+        account_id: i64,
+        id: &str,
+    ) -> QueryResult<Option<Workspace>> {
+        workspaces::table
+            .find(id)
+            .filter(workspaces::account_id.eq(account_id))
+            .select(Workspace::as_select())
+            .for_update()
+            .first(conn)
+            .await
+            .optional()
+    }
+
+    /// Sets the settlement; a workspace that was in grace or locked because of
+    /// its old binding becomes active.
+    pub async fn set_settlement(
+        conn: &mut AsyncPgConnection,
+        id: &str,
+        method: &str,
+        instance_id: Option<&str>,
+    ) -> QueryResult<Workspace> {
+        diesel::update(workspaces::table.find(id))
+            .set((
+                workspaces::settlement_method.eq(method),
+                workspaces::aliyun_instance_id.eq(instance_id),
+                workspaces::status.eq("active"),
+                workspaces::grace_deadline.eq(None::<DateTime<Utc>>),
+            ))
+            .returning(Workspace::as_returning())
+            .get_result(conn)
+            .await
+    }
+
     /// Every workspace of an account, oldest first.
     pub async fn of_account(conn: &mut AsyncPgConnection, account_id: i64) -> QueryResult<Vec<Workspace>> {
         workspaces::table

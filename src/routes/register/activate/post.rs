@@ -7,10 +7,10 @@ use super::ActivateForm;
 use super::get::page;
 use crate::auth::password::Verified;
 use crate::auth::throttle::{self, ThrottleKeys};
-use crate::billing::registration::{
-    Activation, ActivationRequest, BillingAccount, Refusal, activate as activate_workspace,
-};
-use crate::db::models::account::{Account, TakenIdentifier};
+use crate::billing::Refusal;
+use crate::billing::binding::Target;
+use crate::billing::registration::{ActivationRequest, BillingAccount, activate as activate_workspace};
+use crate::db::models::account::Account;
 use crate::domain::{AliUid, InstanceId, Language, LoginIdentifier, WorkspaceName};
 use crate::error::AppError;
 use crate::page::{FormErrors, PageContext, render, see_other};
@@ -70,20 +70,14 @@ async fn join_account(
 }
 
 fn refusal_message(ctx: &PageContext, refusal: Refusal, errors: &mut FormErrors) {
-    match refusal {
-        Refusal::NoConsoleUser => errors.add("workspace_name", ctx.t("error-registration-restart")),
-        Refusal::SiteForbidsMethod => errors.add("activation_method", ctx.t("error-site-forbids-method")),
-        Refusal::Instance(failure) => errors.add("instance_id", ctx.t(failure.message())),
-        Refusal::InstanceClaimedByAnother => errors.add("instance_id", ctx.t("error-instance-claimed")),
-        Refusal::AccountTaken(which) => {
-            let key = match which {
-                TakenIdentifier::Username => "error-account-username-taken",
-                TakenIdentifier::Email => "error-account-email-taken",
-                TakenIdentifier::Phone => "error-account-phone-taken",
-            };
-            errors.add("sync_billing_account", ctx.t(key));
-        }
-    }
+    let (field, message) = refusal.field_and_message();
+    // The registration form calls the method field `activation_method`.
+    let field = if field == "method" {
+        "activation_method"
+    } else {
+        field
+    };
+    errors.add(field, ctx.t(message));
 }
 
 /// POST `/register/activate`: activates the workspace (one transaction).
@@ -109,8 +103,8 @@ pub async fn activate(
     let language = Language::parse(&form.workspace_language)
         .map_err(|e| errors.add("workspace_language", ctx.invalid(&e)))
         .ok();
-    let activation = match form.activation_method.as_str() {
-        "direct" => Some(Activation::Direct),
+    let target = match form.activation_method.as_str() {
+        "direct" => Some(Target::BillingCenter),
         "aliyun" => {
             let uid = AliUid::parse(&form.ali_uid)
                 .map_err(|e| errors.add("ali_uid", ctx.invalid(&e)))
@@ -119,7 +113,7 @@ pub async fn activate(
                 .map_err(|e| errors.add("instance_id", ctx.invalid(&e)))
                 .ok();
             uid.zip(id)
-                .map(|(ali_uid, instance_id)| Activation::Aliyun { ali_uid, instance_id })
+                .map(|(ali_uid, instance_id)| Target::Aliyun { ali_uid, instance_id })
         }
         _ => {
             errors.add("activation_method", ctx.t("error-choice"));
@@ -138,12 +132,12 @@ pub async fn activate(
             .await?
             .map(BillingAccount::Join)
     };
-    let request = match (name, language, activation, account, errors.is_empty()) {
-        (Some(workspace_name), Some(language), Some(activation), Some(account), true) => ActivationRequest {
+    let request = match (name, language, target, account, errors.is_empty()) {
+        (Some(workspace_name), Some(language), Some(target), Some(account), true) => ActivationRequest {
             console_user_id,
             workspace_name,
             language,
-            activation,
+            target,
             account,
         },
         _ => return refuse(ctx, &session, &state, &registration, form, errors).await,
@@ -164,7 +158,7 @@ pub async fn activate(
             session.remove(SESSION_INSTANCE);
             Ok(see_other("/register/done"))
         }
-        Err(Refusal::NoConsoleUser) => Ok(see_other("/register")),
+        Err(Refusal::NotFound) => Ok(see_other("/register")),
         Err(refusal) => {
             refusal_message(&ctx, refusal, &mut errors);
             refuse(ctx, &session, &state, &registration, form, errors).await
