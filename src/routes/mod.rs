@@ -73,6 +73,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::scope("/billing")
                 .wrap(from_fn(crate::auth::guard::require_login))
                 .route("", web::get().to(billing::overview::get::overview))
+                .route("/workspaces", web::get().to(billing::workspaces::list))
+                .route(
+                    "/workspaces/{id}/settlement",
+                    web::get().to(billing::workspaces::settlement::settlement_form),
+                )
+                .route(
+                    "/workspaces/{id}/settlement",
+                    web::post().to(billing::workspaces::settlement::change),
+                )
+                .route(
+                    "/cloud-accounts",
+                    web::get().to(billing::cloud_accounts::cloud_accounts),
+                )
+                .route("/history", web::get().to(billing::history::history))
                 .route("/account", web::get().to(billing::account::get::account_page))
                 .route(
                     "/account",

@@ -128,6 +128,27 @@ impl AliyunInstance {
         .map(|n| n == 1)
     }
 
+    /// An account's claimed instances that are opened.
+    pub async fn open_claimed_by(conn: &mut AsyncPgConnection, account_id: i64) -> QueryResult<Vec<Self>> {
+        aliyun_instances::table
+            .filter(aliyun_instances::claimed_by.eq(account_id))
+            .filter(aliyun_instances::status.eq(InstanceStatus::Opened.code()))
+            .order(aliyun_instances::created_at)
+            .select(Self::as_select())
+            .load(conn)
+            .await
+    }
+
+    /// Every instance an account claimed.
+    pub async fn claimed_by(conn: &mut AsyncPgConnection, account_id: i64) -> QueryResult<Vec<Self>> {
+        aliyun_instances::table
+            .filter(aliyun_instances::claimed_by.eq(account_id))
+            .order(aliyun_instances::created_at)
+            .select(Self::as_select())
+            .load(conn)
+            .await
+    }
+
     /// Opened instances some Billing Center account has claimed (the
     /// reconciler checks these against the marketplace).
     pub async fn claimed_and_open(conn: &mut AsyncPgConnection) -> QueryResult<Vec<String>> {

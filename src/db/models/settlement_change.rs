@@ -3,7 +3,55 @@
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use crate::db::schema::settlement_changes;
+use crate::db::schema::{settlement_changes, workspaces};
+
+/// A change as the history page shows it.
+#[derive(Clone, Debug, Queryable)]
+pub struct HistoryEntry {
+    pub workspace_id: String,
+    pub workspace_name: String,
+    pub from_method: Option<String>,
+    pub to_method: String,
+    pub aliyun_instance_id: Option<String>,
+    pub reason: String,
+    pub actor: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// One page of an account's changes, newest first, and how many there are.
+pub async fn history_of_account(
+    conn: &mut AsyncPgConnection,
+    account_id: i64,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(i64, Vec<HistoryEntry>)> {
+    let of_account = || {
+        settlement_changes::table
+            .inner_join(workspaces::table)
+            .filter(workspaces::account_id.eq(account_id))
+    };
+    let total = of_account().count().get_result(conn).await?;
+    let entries = of_account()
+        .order((
+            settlement_changes::created_at.desc(),
+            settlement_changes::id.desc(),
+        ))
+        .offset(offset)
+        .limit(limit)
+        .select((
+            settlement_changes::workspace_id,
+            workspaces::name,
+            settlement_changes::from_method,
+            settlement_changes::to_method,
+            settlement_changes::aliyun_instance_id,
+            settlement_changes::reason,
+            settlement_changes::actor,
+            settlement_changes::created_at,
+        ))
+        .load(conn)
+        .await?;
+    Ok((total, entries))
+}
 
 /// One change to record.
 #[derive(Debug, Insertable)]

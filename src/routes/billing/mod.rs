@@ -2,7 +2,10 @@
 //! scoped to the session's account.
 
 pub mod account;
+pub mod cloud_accounts;
+pub mod history;
 pub mod overview;
+pub mod workspaces;
 
 use actix_web::web;
 

@@ -1,0 +1,62 @@
+//! GET `/billing/history[?page=N]`: settlement changes, newest first.
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::auth::guard::AccountId;
+use crate::db::models::settlement_change::{HistoryEntry, history_of_account};
+use crate::error::AppError;
+use crate::page::{PageContext, ok};
+use crate::startup::AppState;
+
+/// Changes per page.
+const PAGE_SIZE: i64 = 20;
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "billing/history.html")]
+struct HistoryPage {
+    ctx: PageContext,
+    section: &'static str,
+    entries: Vec<HistoryEntry>,
+    page: i64,
+    pages: i64,
+}
+
+impl HistoryPage {
+    fn when(&self, entry: &HistoryEntry) -> String {
+        crate::time::shanghai_minute(entry.created_at)
+    }
+}
+
+/// GET `/billing/history`.
+pub async fn history(
+    ctx: PageContext,
+    state: web::Data<AppState>,
+    account_id: web::ReqData<AccountId>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    // A malformed page number shows the first page.
+    let page = query
+        .page
+        .as_deref()
+        .and_then(|p| p.parse::<i64>().ok())
+        .filter(|p| *p >= 1)
+        .unwrap_or(1);
+    let mut conn = state.pool.get().await?;
+    let (total, entries) =
+        history_of_account(&mut conn, account_id.0, (page - 1) * PAGE_SIZE, PAGE_SIZE).await?;
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    ok(&HistoryPage {
+        ctx,
+        section: "history",
+        entries,
+        page,
+        pages,
+    })
+}
