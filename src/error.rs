@@ -119,6 +119,12 @@ pub fn render_error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorH
     }
     let status = res.status();
     let request = res.request().clone();
+    // The page below replaces the response and with it the error: log it now.
+    if status.is_server_error()
+        && let Some(error) = res.response().error()
+    {
+        tracing::error!(cause = %format!("{error:#}"), "internal error");
+    }
     if request.path().starts_with("/api/") {
         let reason = status.canonical_reason().unwrap_or("error").to_ascii_lowercase();
         let response =

@@ -17,7 +17,7 @@ pub use login::LoginIdentifier;
 pub use password::{NewPassword, PasswordProblem};
 pub use phone::Phone;
 pub use username::Username;
-pub use workspace::{CompanyName, EmailCode, SettlementMethod, WorkspaceName};
+pub use workspace::{CompanyName, EmailCode, SettlementMethod, WorkspaceName, is_workspace_id};
 
 /// Why a value was refused: a message id of the locale files, and arguments.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -160,3 +160,9 @@ mod tests {
         }
     }
 }
+
+/// A public workspace id: `wksp_` and 32 lowercase hex digits.
+pub fn is_workspace_id(raw: &str) -> bool {
+    raw.strip_prefix("wksp_")
+        .is_some_and(|hex| hex.len() == 32 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+}

@@ -18,6 +18,8 @@ const MAX_VALUE: usize = 4096;
 pub enum ParamError {
     #[error("parameters must be UTF-8 after URL decoding")]
     NotUtf8,
+    #[error("parameters must not contain NUL characters")]
+    Nul,
     #[error("too many parameters (at most {MAX_PAIRS})")]
     TooMany,
     #[error("parameter {0} is too long")]
@@ -98,6 +100,10 @@ impl Params {
 fn decode(raw: &[u8]) -> Result<String, ParamError> {
     let spaced: Vec<u8> = raw.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
     let bytes: Vec<u8> = percent_encoding::percent_decode(&spaced).collect();
+    // PostgreSQL text cannot hold NUL, and no Alibaba parameter has one.
+    if bytes.contains(&0) {
+        return Err(ParamError::Nul);
+    }
     String::from_utf8(bytes).map_err(|_| ParamError::NotUtf8)
 }
 
@@ -125,6 +131,7 @@ mod tests {
     #[test]
     fn invalid_utf8_and_oversize_input_are_refused() {
         assert_eq!(Params::parse(b"a=%FF%FE"), Err(ParamError::NotUtf8));
+        assert_eq!(Params::parse(b"skuId=a%00b"), Err(ParamError::Nul));
         let long = format!("a={}", "x".repeat(MAX_VALUE + 1));
         assert!(matches!(
             Params::parse(long.as_bytes()),
@@ -141,7 +148,7 @@ mod tests {
         }
 
         #[test]
-        fn encoded_pairs_round_trip(pairs in proptest::collection::vec(("[a-zA-Z_]{1,12}", ".{0,40}"), 0..20)) {
+        fn encoded_pairs_round_trip(pairs in proptest::collection::vec(("[a-zA-Z_]{1,12}", "[^\u{0}]{0,40}"), 0..20)) {
             let raw: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).finish();
             let parsed = Params::parse(raw.as_bytes()).unwrap();
             prop_assert_eq!(parsed.0, pairs);

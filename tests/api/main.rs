@@ -14,3 +14,4 @@ mod register;
 mod sessions;
 mod spi;
 mod startup;
+mod workspaces;

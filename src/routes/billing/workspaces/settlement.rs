@@ -90,6 +90,9 @@ async fn page(
     form: Option<SettlementForm>,
     errors: FormErrors,
 ) -> Result<SettlementPage, AppError> {
+    if !crate::domain::is_workspace_id(id) {
+        return Err(AppError::NotFound);
+    }
     let mut conn = state.pool.get().await?;
     let workspace = Workspace::find_for_account(&mut conn, account_id.0, id)
         .await?
@@ -134,6 +137,9 @@ pub async fn change(
     id: web::Path<String>,
     form: web::Form<SettlementForm>,
 ) -> Result<HttpResponse, AppError> {
+    if !crate::domain::is_workspace_id(&id) {
+        return Err(AppError::NotFound);
+    }
     let form = form.into_inner();
     let mut errors = FormErrors::default();
     let account = crate::routes::billing::current_account(&state, *account_id).await?;

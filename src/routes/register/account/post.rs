@@ -25,7 +25,8 @@ struct Valid {
 
 /// Every field's own rule; messages go to `errors`.
 fn validate(ctx: &PageContext, sites: &[Site], form: &AccountForm, errors: &mut FormErrors) -> Option<Valid> {
-    if site::find(sites, &form.site).is_none() {
+    let site = site::find(sites, &form.site);
+    if site.is_none() {
         errors.add("site", ctx.t("error-choice"));
     }
     let username = Username::parse(&form.username)
@@ -50,6 +51,7 @@ fn validate(ctx: &PageContext, sites: &[Site], form: &AccountForm, errors: &mut 
     let phone = Phone::parse(&form.phone)
         .map_err(|e| errors.add("phone", ctx.invalid(&e)))
         .ok();
+    site?;
     Some(Valid {
         username: username?,
         email: email?,
