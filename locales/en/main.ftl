@@ -267,3 +267,5 @@ reason-user = Changed by a user
 reason-marketplace_release = Instance closed on the marketplace
 reason-marketplace_expiry = Instance expired on the marketplace
 reason-reconciliation = Found closed by reconciliation
+new-workspace-title = Add a workspace
+new-workspace-submit = Create the workspace

@@ -267,3 +267,5 @@ reason-user = 用户变更
 reason-marketplace_release = 云市场实例已关闭
 reason-marketplace_expiry = 云市场实例已到期
 reason-reconciliation = 对账发现实例已关闭
+new-workspace-title = 新建工作空间
+new-workspace-submit = 创建工作空间

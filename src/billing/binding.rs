@@ -4,7 +4,7 @@
 
 use diesel_async::AsyncPgConnection;
 
-use super::Refusal;
+use super::{Abort, Refusal};
 use crate::db::models::account::Account;
 use crate::db::models::aliyun_instance::AliyunInstance;
 use crate::db::models::site::{self, Site};
@@ -90,4 +90,79 @@ pub async fn bind(
             })
         }
     }
+}
+
+/// What a new workspace is.
+pub struct NewWorkspaceSpec<'a> {
+    pub name: &'a crate::domain::WorkspaceName,
+    pub language: crate::domain::Language,
+    pub site: &'a str,
+    /// The registration that created it, if any.
+    pub console_user_id: Option<i64>,
+    /// Who created it, for the history.
+    pub actor: &'a str,
+}
+
+/// Writes a workspace bound to `target` (already checked with [`bind`]) and its
+/// first settlement-change row (reason `registration`: its initial method).
+pub async fn create_workspace(
+    conn: &mut AsyncPgConnection,
+    account: &Account,
+    spec: &NewWorkspaceSpec<'_>,
+    target: &Target,
+) -> diesel::QueryResult<crate::db::models::workspace::Workspace> {
+    use crate::db::models::settlement_change::{self, NewSettlementChange};
+    use crate::db::models::workspace::{self, NewWorkspace, Workspace};
+    let id = workspace::new_id();
+    let method = target.method();
+    let created = Workspace::create(
+        conn,
+        &NewWorkspace {
+            id: &id,
+            name: spec.name.as_ref(),
+            site: spec.site,
+            language: spec.language.code(),
+            account_id: account.id,
+            console_user_id: spec.console_user_id,
+            settlement_method: method.code(),
+            aliyun_instance_id: target.instance_id(),
+        },
+    )
+    .await?;
+    settlement_change::record(
+        conn,
+        &NewSettlementChange {
+            workspace_id: &created.id,
+            from_method: None,
+            to_method: method.code(),
+            aliyun_instance_id: target.instance_id(),
+            reason: "registration",
+            actor: spec.actor,
+        },
+    )
+    .await?;
+    tracing::info!(workspace = %created.id, account_id = account.id, method = method.code(), "workspace created");
+    Ok(created)
+}
+
+/// A further workspace of `account` (`/billing/workspaces/new`): R3, R1, R2,
+/// then the workspace, in one transaction.
+pub async fn add_workspace(
+    conn: &mut AsyncPgConnection,
+    market: &MarketClient,
+    product_code: &str,
+    account: &Account,
+    spec: &NewWorkspaceSpec<'_>,
+    target: &Target,
+) -> diesel::QueryResult<Result<crate::db::models::workspace::Workspace, Refusal>> {
+    use diesel_async::AsyncConnection;
+    let result = conn
+        .transaction(async |conn| {
+            if let Err(refusal) = bind(conn, market, product_code, account, spec.site, target).await? {
+                return Err(Abort::Refused(refusal));
+            }
+            Ok(create_workspace(conn, account, spec, target).await?)
+        })
+        .await;
+    Abort::split(result)
 }

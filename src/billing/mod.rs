@@ -60,3 +60,27 @@ impl Refusal {
         }
     }
 }
+
+/// Ends a rule's transaction: a refusal rolls everything back.
+pub(crate) enum Abort {
+    Db(diesel::result::Error),
+    Refused(Refusal),
+}
+
+impl From<diesel::result::Error> for Abort {
+    fn from(e: diesel::result::Error) -> Self {
+        Abort::Db(e)
+    }
+}
+
+impl Abort {
+    /// A transaction's result as the callers want it: the outer error is
+    /// unexpected, the inner one a refusal to show.
+    pub(crate) fn split<T>(result: Result<T, Abort>) -> diesel::QueryResult<Result<T, Refusal>> {
+        match result {
+            Ok(value) => Ok(Ok(value)),
+            Err(Abort::Refused(refusal)) => Ok(Err(refusal)),
+            Err(Abort::Db(e)) => Err(e),
+        }
+    }
+}

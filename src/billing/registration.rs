@@ -7,12 +7,11 @@
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
-use super::Refusal;
-use super::binding::{Target, bind};
+use super::binding::{NewWorkspaceSpec, Target, bind, create_workspace};
+use super::{Abort, Refusal};
 use crate::db::models::account::{Account, NewAccount, TakenIdentifier};
 use crate::db::models::console_user::ConsoleUser;
-use crate::db::models::settlement_change::{self, NewSettlementChange};
-use crate::db::models::workspace::{self, NewWorkspace, Workspace};
+use crate::db::models::workspace::Workspace;
 use crate::domain::{Language, WorkspaceName};
 use crate::marketplace::openapi::MarketClient;
 
@@ -32,17 +31,6 @@ pub struct ActivationRequest {
     pub language: Language,
     pub target: Target,
     pub account: BillingAccount,
-}
-
-enum Abort {
-    Db(diesel::result::Error),
-    Refused(Refusal),
-}
-
-impl From<diesel::result::Error> for Abort {
-    fn from(e: diesel::result::Error) -> Self {
-        Abort::Db(e)
-    }
 }
 
 /// Activates the workspace; the outer error is unexpected, the inner a refusal.
@@ -75,51 +63,28 @@ pub async fn activate(
                     match Account::insert_if_free(conn, &new).await? {
                         Some(account) => account,
                         None => {
-                            let taken = Account::taken(conn, &user.username, &user.email, &user.phone).await?;
+                            let taken =
+                                Account::taken(conn, &user.username, &user.email, &user.phone).await?;
                             return refuse(Refusal::AccountTaken(taken.unwrap_or(TakenIdentifier::Username)));
                         }
                     }
                 }
             };
-            if let Err(refusal) = bind(conn, market, product_code, &account, &user.site, &request.target).await? {
+            if let Err(refusal) =
+                bind(conn, market, product_code, &account, &user.site, &request.target).await?
+            {
                 return refuse(refusal);
             }
-            let id = workspace::new_id();
-            let method = request.target.method();
-            let instance_id = request.target.instance_id();
-            let created = Workspace::create(
-                conn,
-                &NewWorkspace {
-                    id: &id,
-                    name: request.workspace_name.as_ref(),
-                    site: &user.site,
-                    language: request.language.code(),
-                    account_id: account.id,
-                    console_user_id: Some(user.id),
-                    settlement_method: method.code(),
-                    aliyun_instance_id: instance_id,
-                },
-            )
-            .await?;
-            settlement_change::record(
-                conn,
-                &NewSettlementChange {
-                    workspace_id: &created.id,
-                    from_method: None,
-                    to_method: method.code(),
-                    aliyun_instance_id: instance_id,
-                    reason: "registration",
-                    actor: &user.username,
-                },
-            )
-            .await?;
-            tracing::info!(workspace = %created.id, account_id = account.id, method = method.code(), "workspace activated");
+            let spec = NewWorkspaceSpec {
+                name: &request.workspace_name,
+                language: request.language,
+                site: &user.site,
+                console_user_id: Some(user.id),
+                actor: &user.username,
+            };
+            let created = create_workspace(conn, &account, &spec, &request.target).await?;
             Ok(created)
         })
         .await;
-    match result {
-        Ok(workspace) => Ok(Ok(workspace)),
-        Err(Abort::Refused(refusal)) => Ok(Err(refusal)),
-        Err(Abort::Db(e)) => Err(e),
-    }
+    Abort::split(result)
 }

@@ -8,8 +8,8 @@ use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use chrono_tz::Asia::Shanghai;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
-use super::Refusal;
 use super::binding::{Target, bind};
+use super::{Abort, Refusal};
 use crate::db::models::account::Account;
 use crate::db::models::aliyun_instance::AliyunInstance;
 use crate::db::models::settlement_change::{self, NewSettlementChange};
@@ -35,17 +35,6 @@ pub fn month_start(now: DateTime<Utc>) -> DateTime<Utc> {
     first
         .and_then(|f| Shanghai.from_local_datetime(&f).single())
         .map_or(now, |t| t.with_timezone(&Utc))
-}
-
-enum Abort {
-    Db(diesel::result::Error),
-    Refused(Refusal),
-}
-
-impl From<diesel::result::Error> for Abort {
-    fn from(e: diesel::result::Error) -> Self {
-        Abort::Db(e)
-    }
 }
 
 /// Changes `workspace_id`'s settlement for `account`, as the user `actor`.
@@ -99,11 +88,7 @@ pub async fn change_settlement(
             Ok(changed)
         })
         .await;
-    match result {
-        Ok(workspace) => Ok(Ok(workspace)),
-        Err(Abort::Refused(refusal)) => Ok(Err(refusal)),
-        Err(Abort::Db(e)) => Err(e),
-    }
+    Abort::split(result)
 }
 
 #[cfg(test)]

@@ -75,6 +75,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("", web::get().to(billing::overview::get::overview))
                 .route("/workspaces", web::get().to(billing::workspaces::list))
                 .route(
+                    "/workspaces/new",
+                    web::get().to(billing::workspaces::new::new_form),
+                )
+                .route(
+                    "/workspaces/new",
+                    web::post().to(billing::workspaces::new::create),
+                )
+                .route(
                     "/workspaces/{id}/settlement",
                     web::get().to(billing::workspaces::settlement::settlement_form),
                 )

@@ -289,3 +289,77 @@ async fn the_history_is_paginated_newest_first() {
         200
     );
 }
+
+#[tokio::test]
+async fn a_further_workspace_is_added_on_any_site_with_the_same_rules() {
+    let app = spawn_app().await;
+    let alice = app.create_account("alice").await;
+    let instance = purchase(&app).await;
+    workspace(&app, &alice, "cn1", Some(&instance)).await;
+    app.login("alice").await;
+    assert_eq!(app.get("/billing/workspaces/new").await.status(), 200);
+
+    let base = |site: &'static str| {
+        vec![
+            ("workspace_name", "Staging"),
+            ("workspace_language", "en"),
+            ("site", site),
+        ]
+    };
+    let res = app
+        .post_form(
+            "/billing/workspaces/new",
+            &[base("us1"), vec![("method", "billing_center")]].concat(),
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let res = app
+        .post_form(
+            "/billing/workspaces/new",
+            &[
+                base("cn6"),
+                vec![("method", "registered"), ("registered_instance_id", &instance)],
+            ]
+            .concat(),
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let res = app
+        .post_form(
+            "/billing/workspaces/new",
+            &[
+                base("us1"),
+                vec![("method", "registered"), ("registered_instance_id", &instance)],
+            ]
+            .concat(),
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("This site does not allow this settlement method.")
+    );
+    let res = app
+        .post_form(
+            "/billing/workspaces/new",
+            &[("workspace_name", ""), ("site", "mars"), ("method", "x")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) AS n FROM workspaces WHERE account_id = {}",
+            alice.id
+        ))
+        .await,
+        3
+    );
+    let bound = app
+        .count(&format!(
+            "SELECT count(*) AS n FROM workspaces WHERE aliyun_instance_id = '{instance}'"
+        ))
+        .await;
+    assert_eq!(bound, 2);
+}

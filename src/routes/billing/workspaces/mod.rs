@@ -1,6 +1,7 @@
 //! `/billing/workspaces`: every workspace of the account, filterable, each
 //! with *Change settlement method*.
 
+pub mod new;
 pub mod settlement;
 
 use actix_web::{HttpResponse, web};

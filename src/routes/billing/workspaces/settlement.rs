@@ -55,7 +55,8 @@ impl SettlementForm {
         }
     }
 
-    fn is(&self, method: &str) -> bool {
+    /// Whether `method` is the one chosen (for the radio buttons).
+    pub fn is(&self, method: &str) -> bool {
         self.method == method
     }
 }

@@ -1,0 +1,161 @@
+//! `/billing/workspaces/new`: a further workspace for this account on any site
+//! (the same fields and rules as registration step 3).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::settlement::{SettlementForm, refusal_message};
+use crate::auth::guard::AccountId;
+use crate::billing::binding::{NewWorkspaceSpec, add_workspace};
+use crate::db::models::aliyun_instance::AliyunInstance;
+use crate::db::models::site::{self, Site};
+use crate::domain::{Language, WorkspaceName};
+use crate::error::AppError;
+use crate::page::{FormErrors, PageContext, ok, render, see_other};
+use crate::startup::AppState;
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct NewWorkspaceForm {
+    #[serde(default)]
+    workspace_name: String,
+    #[serde(default)]
+    workspace_language: String,
+    #[serde(default)]
+    site: String,
+    #[serde(default)]
+    method: String,
+    #[serde(default)]
+    ali_uid: String,
+    #[serde(default)]
+    instance_id: String,
+    #[serde(default)]
+    registered_instance_id: String,
+}
+
+#[derive(Template)]
+#[template(path = "billing/new_workspace.html")]
+struct NewWorkspacePage {
+    ctx: PageContext,
+    section: &'static str,
+    sites: Vec<(String, String)>,
+    workspace_name: String,
+    workspace_language: String,
+    site: String,
+    registered: Vec<AliyunInstance>,
+    marketplace_url: String,
+    errors: FormErrors,
+    form: SettlementForm,
+}
+
+async fn page(
+    ctx: PageContext,
+    state: &AppState,
+    account_id: AccountId,
+    form: NewWorkspaceForm,
+    errors: FormErrors,
+) -> Result<NewWorkspacePage, AppError> {
+    let mut conn = state.pool.get().await?;
+    let sites = Site::all(&mut conn)
+        .await?
+        .iter()
+        .map(|s| (s.code.clone(), s.name(ctx.lang).to_string()))
+        .collect();
+    let registered = AliyunInstance::open_claimed_by(&mut conn, account_id.0).await?;
+    Ok(NewWorkspacePage {
+        section: "workspaces",
+        sites,
+        workspace_name: form.workspace_name,
+        workspace_language: form.workspace_language,
+        site: form.site,
+        registered,
+        marketplace_url: state.marketplace_url.to_string(),
+        errors,
+        form: SettlementForm {
+            method: form.method,
+            ali_uid: form.ali_uid,
+            instance_id: form.instance_id,
+            registered_instance_id: form.registered_instance_id,
+        },
+        ctx,
+    })
+}
+
+/// GET `/billing/workspaces/new`.
+pub async fn new_form(
+    ctx: PageContext,
+    state: web::Data<AppState>,
+    account_id: web::ReqData<AccountId>,
+) -> Result<HttpResponse, AppError> {
+    let form = NewWorkspaceForm {
+        workspace_language: if ctx.lang == Language::Zh { "zh" } else { "en" }.into(),
+        method: "billing_center".into(),
+        ..NewWorkspaceForm::default()
+    };
+    ok(&page(ctx, &state, *account_id, form, FormErrors::default()).await?)
+}
+
+/// POST `/billing/workspaces/new`.
+#[tracing::instrument(skip_all, fields(account_id = account_id.0))]
+pub async fn create(
+    ctx: PageContext,
+    state: web::Data<AppState>,
+    account_id: web::ReqData<AccountId>,
+    form: web::Form<NewWorkspaceForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let account = crate::routes::billing::current_account(&state, *account_id).await?;
+    let mut errors = FormErrors::default();
+    let name = WorkspaceName::parse(&form.workspace_name)
+        .map_err(|e| errors.add("workspace_name", ctx.invalid(&e)))
+        .ok();
+    let language = Language::parse(&form.workspace_language)
+        .map_err(|e| errors.add("workspace_language", ctx.invalid(&e)))
+        .ok();
+    let mut conn = state.pool.get().await?;
+    let sites = Site::all(&mut conn).await?;
+    let site = site::find(&sites, &form.site).map(|s| s.code.clone());
+    if site.is_none() {
+        errors.add("site", ctx.t("error-choice"));
+    }
+    let settle = SettlementForm {
+        method: form.method.clone(),
+        ali_uid: form.ali_uid.clone(),
+        instance_id: form.instance_id.clone(),
+        registered_instance_id: form.registered_instance_id.clone(),
+    };
+    let target = settle.target(&ctx, &mut errors);
+    let (Some(name), Some(language), Some(site), Some(target), true) =
+        (name, language, site, target, errors.is_empty())
+    else {
+        drop(conn);
+        let page = page(ctx, &state, *account_id, form, errors).await?;
+        return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    };
+    let spec = NewWorkspaceSpec {
+        name: &name,
+        language,
+        site: &site,
+        console_user_id: None,
+        actor: &account.username,
+    };
+    let result = add_workspace(
+        &mut conn,
+        &state.market,
+        &state.settings.aliyun.product_code,
+        &account,
+        &spec,
+        &target,
+    )
+    .await?;
+    drop(conn);
+    match result {
+        Ok(_) => Ok(see_other("/billing/workspaces")),
+        Err(refusal) => {
+            refusal_message(&ctx, refusal, &mut errors);
+            let page = page(ctx, &state, *account_id, form, errors).await?;
+            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
+}
