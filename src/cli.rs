@@ -46,6 +46,20 @@ enum Command {
         #[command(subcommand)]
         command: AccountCommand,
     },
+    /// Workspaces.
+    Workspace {
+        #[command(subcommand)]
+        command: WorkspaceCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum WorkspaceCommand {
+    /// List an account's workspaces with their site, method and instance.
+    List {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -63,6 +77,15 @@ enum AccountCommand {
         /// `en` or `zh`.
         #[arg(long, default_value = "en")]
         language: String,
+    },
+    /// Let an account choose any settlement method on any site (lifts R3), or not.
+    SetArbitrarySettlement {
+        #[arg(long)]
+        username: String,
+        #[arg(long, conflicts_with = "off", required_unless_present = "off")]
+        on: bool,
+        #[arg(long)]
+        off: bool,
     },
 }
 
@@ -86,6 +109,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{rate:.1} hashes/s with {threads} thread(s)");
             Ok(())
         }
+        Command::Account { command: AccountCommand::SetArbitrarySettlement { username, on, off: _ } } => {
+            set_arbitrary_settlement(settings, &username, on).await
+        }
+        Command::Workspace { command: WorkspaceCommand::List { username } } => list_workspaces(settings, &username).await,
         Command::Account {
             command:
                 AccountCommand::Create {
@@ -108,6 +135,47 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         println!("Sandbox mailbox:       http://127.0.0.1:{http}/mailbox  (SMTP on 127.0.0.1:{smtp})");
     }
     app.run_until_stopped().await.context("server")
+}
+
+/// The account with this username, on a fresh connection.
+async fn account_named(settings: &Settings, username: &str) -> anyhow::Result<(crate::db::DbConn, Account)> {
+    let url = settings.database_url.expose_secret();
+    crate::db::run_migrations(url).await?;
+    let pool = crate::db::pool(url, 1)?;
+    let mut conn = pool.get().await.context("connecting to the database")?;
+    let username = Username::parse(username).map_err(|_| anyhow::anyhow!("--username: not a valid username"))?;
+    let account = Account::find_by_login(&mut conn, &crate::domain::LoginIdentifier::Username(username))
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("--username: no Billing Center account has this username"))?;
+    Ok((conn, account))
+}
+
+async fn set_arbitrary_settlement(settings: Settings, username: &str, on: bool) -> anyhow::Result<()> {
+    let (mut conn, account) = account_named(&settings, username).await?;
+    Account::set_arbitrary_settlement(&mut conn, account.id, on).await?;
+    let state = if on { "may now choose any settlement method on any site" } else { "follows the site rules again" };
+    println!("{} {state}.", account.username);
+    Ok(())
+}
+
+async fn list_workspaces(settings: Settings, username: &str) -> anyhow::Result<()> {
+    let (mut conn, account) = account_named(&settings, username).await?;
+    let workspaces = crate::db::models::workspace::Workspace::of_account(&mut conn, account.id).await?;
+    println!("{:<38} {:<5} {:<3} {:<15} {:<16} {:<7} name", "id", "site", "lang", "method", "instance", "status");
+    for w in &workspaces {
+        println!(
+            "{:<38} {:<5} {:<3} {:<15} {:<16} {:<7} {}",
+            w.id,
+            w.site,
+            w.language,
+            w.settlement_method,
+            w.aliyun_instance_id.as_deref().unwrap_or("-"),
+            w.status,
+            w.name
+        );
+    }
+    println!("{} workspace(s).", workspaces.len());
+    Ok(())
 }
 
 async fn reconcile(settings: Settings) -> anyhow::Result<()> {

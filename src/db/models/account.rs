@@ -156,6 +156,15 @@ impl Account {
             .optional()
     }
 
+    /// Sets the operator's `arbitrary_settlement` flag (lifts R3).
+    pub async fn set_arbitrary_settlement(conn: &mut AsyncPgConnection, id: i64, on: bool) -> QueryResult<()> {
+        diesel::update(accounts::table.find(id))
+            .set(accounts::arbitrary_settlement.eq(on))
+            .execute(conn)
+            .await
+            .map(drop)
+    }
+
     /// Replaces the password hash and records when.
     pub async fn set_password_hash(conn: &mut AsyncPgConnection, id: i64, hash: &str) -> QueryResult<()> {
         diesel::update(accounts::table.find(id))
