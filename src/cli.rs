@@ -109,10 +109,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{rate:.1} hashes/s with {threads} thread(s)");
             Ok(())
         }
-        Command::Account { command: AccountCommand::SetArbitrarySettlement { username, on, off: _ } } => {
-            set_arbitrary_settlement(settings, &username, on).await
-        }
-        Command::Workspace { command: WorkspaceCommand::List { username } } => list_workspaces(settings, &username).await,
+        Command::Account {
+            command: AccountCommand::SetArbitrarySettlement { username, on, off: _ },
+        } => set_arbitrary_settlement(settings, &username, on).await,
+        Command::Workspace {
+            command: WorkspaceCommand::List { username },
+        } => list_workspaces(settings, &username).await,
         Command::Account {
             command:
                 AccountCommand::Create {
@@ -143,7 +145,8 @@ async fn account_named(settings: &Settings, username: &str) -> anyhow::Result<(c
     crate::db::run_migrations(url).await?;
     let pool = crate::db::pool(url, 1)?;
     let mut conn = pool.get().await.context("connecting to the database")?;
-    let username = Username::parse(username).map_err(|_| anyhow::anyhow!("--username: not a valid username"))?;
+    let username =
+        Username::parse(username).map_err(|_| anyhow::anyhow!("--username: not a valid username"))?;
     let account = Account::find_by_login(&mut conn, &crate::domain::LoginIdentifier::Username(username))
         .await?
         .ok_or_else(|| anyhow::anyhow!("--username: no Billing Center account has this username"))?;
@@ -153,7 +156,11 @@ async fn account_named(settings: &Settings, username: &str) -> anyhow::Result<(c
 async fn set_arbitrary_settlement(settings: Settings, username: &str, on: bool) -> anyhow::Result<()> {
     let (mut conn, account) = account_named(&settings, username).await?;
     Account::set_arbitrary_settlement(&mut conn, account.id, on).await?;
-    let state = if on { "may now choose any settlement method on any site" } else { "follows the site rules again" };
+    let state = if on {
+        "may now choose any settlement method on any site"
+    } else {
+        "follows the site rules again"
+    };
     println!("{} {state}.", account.username);
     Ok(())
 }
@@ -161,7 +168,10 @@ async fn set_arbitrary_settlement(settings: Settings, username: &str, on: bool) 
 async fn list_workspaces(settings: Settings, username: &str) -> anyhow::Result<()> {
     let (mut conn, account) = account_named(&settings, username).await?;
     let workspaces = crate::db::models::workspace::Workspace::of_account(&mut conn, account.id).await?;
-    println!("{:<38} {:<5} {:<3} {:<15} {:<16} {:<7} name", "id", "site", "lang", "method", "instance", "status");
+    println!(
+        "{:<38} {:<5} {:<3} {:<15} {:<16} {:<7} name",
+        "id", "site", "lang", "method", "instance", "status"
+    );
     for w in &workspaces {
         println!(
             "{:<38} {:<5} {:<3} {:<15} {:<16} {:<7} {}",

@@ -7,7 +7,7 @@ use std::future::{Ready, ready};
 use actix_session::{Session, SessionExt};
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, dev::Payload, web};
 use askama::Template;
 
 use crate::auth::session_keys;
@@ -24,6 +24,8 @@ pub struct PageContext {
     pub path: String,
     /// The logged-in account's username, for the header.
     pub username: Option<String>,
+    /// Workspaces in grace or locked (Billing Center pages only).
+    pub alerts: Vec<crate::auth::guard::WorkspaceAlert>,
     session: Option<Session>,
 }
 
@@ -35,6 +37,7 @@ impl PageContext {
             brand: brand(req),
             path: req.uri().path_and_query().map_or("/", |p| p.as_str()).to_string(),
             username: None,
+            alerts: Vec::new(),
             session: None,
         }
     }
@@ -127,8 +130,14 @@ impl FromRequest for PageContext {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let session = req.get_session();
         let username = session.get::<String>(session_keys::USERNAME).ok().flatten();
+        let alerts = req
+            .extensions()
+            .get::<crate::auth::guard::WorkspaceAlerts>()
+            .map(|a| a.0.clone())
+            .unwrap_or_default();
         ready(Ok(PageContext {
             username,
+            alerts,
             session: Some(session),
             ..PageContext::anonymous(req)
         }))

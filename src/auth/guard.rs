@@ -12,6 +12,38 @@ use super::session_keys;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AccountId(pub i64);
 
+/// A workspace of the account that is in grace or locked: every Billing
+/// Center page shows a banner for it.
+#[derive(Clone, Debug)]
+pub struct WorkspaceAlert {
+    pub name: String,
+    pub locked: bool,
+    pub deadline: Option<String>,
+}
+
+/// The alerts of the logged-in account (request extension).
+#[derive(Clone, Debug, Default)]
+pub struct WorkspaceAlerts(pub Vec<WorkspaceAlert>);
+
+async fn alerts(req: &ServiceRequest, account_id: i64) -> Result<WorkspaceAlerts, crate::error::AppError> {
+    let Some(state) = req.app_data::<actix_web::web::Data<crate::startup::AppState>>() else {
+        return Ok(WorkspaceAlerts::default());
+    };
+    let mut conn = state.pool.get().await?;
+    let workspaces =
+        crate::db::models::workspace::Workspace::needing_attention(&mut conn, account_id).await?;
+    Ok(WorkspaceAlerts(
+        workspaces
+            .into_iter()
+            .map(|w| WorkspaceAlert {
+                locked: w.status == "locked",
+                deadline: w.grace_deadline.map(crate::time::shanghai_minute),
+                name: w.name,
+            })
+            .collect(),
+    ))
+}
+
 /// Lets the request through with its [`AccountId`], or sends the browser to the
 /// login page, remembering where it wanted to go.
 pub async fn require_login(
@@ -25,7 +57,12 @@ pub async fn require_login(
         .flatten();
     match account {
         Some(id) => {
+            let alerts = match alerts(&req, id).await {
+                Ok(alerts) => alerts,
+                Err(e) => return Ok(req.error_response(e)),
+            };
             req.extensions_mut().insert(AccountId(id));
+            req.extensions_mut().insert(alerts);
             next.call(req).await.map(ServiceResponse::map_into_boxed_body)
         }
         None => {

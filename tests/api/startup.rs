@@ -105,19 +105,53 @@ async fn operators_set_arbitrary_settlement_and_list_workspaces() {
     ))
     .await;
     let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_billing-center")).args(args).env("DATABASE_URL", &app.database_url).output().unwrap()
+        Command::new(env!("CARGO_BIN_EXE_billing-center"))
+            .args(args)
+            .env("DATABASE_URL", &app.database_url)
+            .output()
+            .unwrap()
     };
-    let out = run(&["account", "set-arbitrary-settlement", "--username", "alice", "--on"]);
+    let out = run(&[
+        "account",
+        "set-arbitrary-settlement",
+        "--username",
+        "alice",
+        "--on",
+    ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(app.count("SELECT count(*) AS n FROM accounts WHERE arbitrary_settlement").await, 1);
-    let out = run(&["account", "set-arbitrary-settlement", "--username", "alice", "--off"]);
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM accounts WHERE arbitrary_settlement")
+            .await,
+        1
+    );
+    let out = run(&[
+        "account",
+        "set-arbitrary-settlement",
+        "--username",
+        "alice",
+        "--off",
+    ]);
     assert!(out.status.success());
-    assert_eq!(app.count("SELECT count(*) AS n FROM accounts WHERE arbitrary_settlement").await, 0);
-    let out = run(&["account", "set-arbitrary-settlement", "--username", "nobody", "--on"]);
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM accounts WHERE arbitrary_settlement")
+            .await,
+        0
+    );
+    let out = run(&[
+        "account",
+        "set-arbitrary-settlement",
+        "--username",
+        "nobody",
+        "--on",
+    ]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--username"));
 
     let out = run(&["workspace", "list", "--username", "alice"]);
     let listing = String::from_utf8_lossy(&out.stdout);
-    assert!(listing.contains(&format!("wksp_{}", "a".repeat(32))) && listing.contains("billing_center") && listing.contains("1 workspace(s)."));
+    assert!(
+        listing.contains(&format!("wksp_{}", "a".repeat(32)))
+            && listing.contains("billing_center")
+            && listing.contains("1 workspace(s).")
+    );
 }

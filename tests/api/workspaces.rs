@@ -363,3 +363,28 @@ async fn a_further_workspace_is_added_on_any_site_with_the_same_rules() {
         .await;
     assert_eq!(bound, 2);
 }
+
+#[tokio::test]
+async fn every_billing_page_warns_about_workspaces_in_grace_or_locked() {
+    let app = spawn_app().await;
+    let alice = app.create_account("alice").await;
+    let ws = workspace(&app, &alice, "cn1", None).await;
+    app.execute(&format!(
+        "UPDATE workspaces SET status = 'grace', grace_deadline = '2026-12-11 02:00:00+00' WHERE id = '{ws}'"
+    ))
+    .await;
+    app.login("alice").await;
+    for path in [
+        "/billing",
+        "/billing/workspaces",
+        "/billing/cloud-accounts",
+        "/billing/history",
+        "/billing/account",
+    ] {
+        let page = app.get_text(path).await;
+        assert!(page.contains("is in its grace period"), "{path}");
+        assert!(page.contains("2026-12-11 10:00 (UTC+8)"), "{path}");
+    }
+    app.execute("UPDATE workspaces SET status = 'locked'").await;
+    assert!(app.get_text("/billing").await.contains("is locked"));
+}

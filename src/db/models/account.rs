@@ -157,7 +157,11 @@ impl Account {
     }
 
     /// Sets the operator's `arbitrary_settlement` flag (lifts R3).
-    pub async fn set_arbitrary_settlement(conn: &mut AsyncPgConnection, id: i64, on: bool) -> QueryResult<()> {
+    pub async fn set_arbitrary_settlement(
+        conn: &mut AsyncPgConnection,
+        id: i64,
+        on: bool,
+    ) -> QueryResult<()> {
         diesel::update(accounts::table.find(id))
             .set(accounts::arbitrary_settlement.eq(on))
             .execute(conn)

@@ -119,6 +119,20 @@ impl Workspace {
             .await
     }
 
+    /// An account's workspaces in grace or locked, soonest deadline first.
+    pub async fn needing_attention(
+        conn: &mut AsyncPgConnection,
+        account_id: i64,
+    ) -> QueryResult<Vec<Workspace>> {
+        workspaces::table
+            .filter(workspaces::account_id.eq(account_id))
+            .filter(workspaces::status.ne("active"))
+            .order(workspaces::grace_deadline)
+            .select(Workspace::as_select())
+            .load(conn)
+            .await
+    }
+
     /// Every workspace of an account, oldest first.
     pub async fn of_account(conn: &mut AsyncPgConnection, account_id: i64) -> QueryResult<Vec<Workspace>> {
         workspaces::table

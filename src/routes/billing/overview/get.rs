@@ -3,17 +3,13 @@ use askama::Template;
 
 use crate::auth::guard::AccountId;
 use crate::db::models::account::Account;
-use crate::db::models::site::{self, Site};
+use crate::db::models::aliyun_instance::AliyunInstance;
+use crate::db::models::site::Site;
 use crate::db::models::workspace::Workspace;
 use crate::error::AppError;
 use crate::page::{PageContext, ok};
+use crate::routes::billing::workspaces::{WorkspaceRow, rows};
 use crate::startup::AppState;
-
-/// A workspace row as the overview shows it.
-struct WorkspaceRow {
-    workspace: Workspace,
-    site_name: String,
-}
 
 #[derive(Template)]
 #[template(path = "billing/overview.html")]
@@ -23,6 +19,22 @@ struct OverviewPage {
     account: Account,
     member_since: String,
     workspaces: Vec<WorkspaceRow>,
+    /// (method code, count), most used first.
+    by_method: Vec<(String, usize)>,
+    /// (site name, count), in site order.
+    by_site: Vec<(String, usize)>,
+    instances: Vec<AliyunInstance>,
+}
+
+fn tally<'a>(keys: impl Iterator<Item = &'a str>) -> Vec<(String, usize)> {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for key in keys {
+        match counts.iter_mut().find(|(k, _)| k == key) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((key.to_string(), 1)),
+        }
+    }
+    counts
 }
 
 /// GET `/billing`.
@@ -34,16 +46,11 @@ pub async fn overview(
     let account = super::super::current_account(&state, *account_id).await?;
     let mut conn = state.pool.get().await?;
     let sites = Site::all(&mut conn).await?;
-    let workspaces = Workspace::of_account(&mut conn, account.id)
-        .await?
-        .into_iter()
-        .map(|workspace| WorkspaceRow {
-            site_name: site::find(&sites, &workspace.site)
-                .map(|s| s.name(ctx.lang).to_string())
-                .unwrap_or_default(),
-            workspace,
-        })
-        .collect();
+    let workspaces = rows(Workspace::of_account(&mut conn, account.id).await?, &sites, &ctx);
+    let mut by_method = tally(workspaces.iter().map(|r| r.workspace.settlement_method.as_str()));
+    by_method.sort_by(|a, b| b.1.cmp(&a.1));
+    let by_site = tally(workspaces.iter().map(|r| r.site_name.as_str()));
+    let instances = AliyunInstance::claimed_by(&mut conn, account.id).await?;
     let member_since = crate::time::shanghai_date(account.created_at);
     ok(&OverviewPage {
         ctx,
@@ -51,5 +58,8 @@ pub async fn overview(
         account,
         member_since,
         workspaces,
+        by_method,
+        by_site,
+        instances,
     })
 }
