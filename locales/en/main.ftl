@@ -275,3 +275,4 @@ banner-locked = Workspace "{ $workspace }" is locked: its Alibaba Cloud instance
 banner-what-to-do = Renew the instance in the Alibaba Cloud console, or settle the workspace another way:
 overview-by-method = Workspaces by settlement
 overview-by-site = Workspaces by site
+notice-settlement-changed = The settlement method was changed.

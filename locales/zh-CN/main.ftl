@@ -275,3 +275,4 @@ banner-locked = 工作空间“{ $workspace }”已锁定：其阿里云实例�
 banner-what-to-do = 请在阿里云控制台续费该实例，或为工作空间更换结算方式：
 overview-by-method = 按结算方式
 overview-by-site = 按站点
+notice-settlement-changed = 结算方式已变更。

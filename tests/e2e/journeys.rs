@@ -127,3 +127,65 @@ async fn j2_registration_and_j3_billing_center_login() {
     b.shot("billing-center").await;
     b.finish().await;
 }
+
+/// J4: change a workspace from the Billing Center to a newly activated Alibaba
+/// instance, then back after the instance is closed.
+#[tokio::test]
+async fn j4_change_settlement() {
+    let app = spawn_app().await;
+    let alice = app.create_account("alice").await;
+    let ws = billing_center::db::models::workspace::new_id();
+    app.execute(&format!(
+        "INSERT INTO workspaces (id, name, site, language, account_id, settlement_method) VALUES ('{ws}', 'Production', 'cn1', 'en', {}, 'billing_center')",
+        alice.id
+    ))
+    .await;
+    let Some(mut b) = Browser::start("j4-change-settlement").await else { return };
+
+    // A new marketplace purchase.
+    b.goto(&format!("{}/market", app.sandbox)).await;
+    b.fill("ali_uid", "1234567890123456").await;
+    b.click("form.activate button[type=submit]").await;
+    b.wait_for("input[name=agree]").await;
+    b.click("input[name=agree]").await;
+    b.click("button.orange").await;
+    b.wait_for("#instance-id").await;
+    let instance_id = b.text("#instance-id").await;
+
+    b.goto(&app.url("/login")).await;
+    b.fill("login", "alice").await;
+    b.fill("password", PASSWORD).await;
+    b.click_to("form button.primary", "/billing").await;
+    b.goto(&app.url("/billing/workspaces")).await;
+    b.shot("workspaces-before").await;
+    b.click_to(&format!("a[href='/billing/workspaces/{ws}/settlement']"), &format!("/billing/workspaces/{ws}/settlement")).await;
+    b.click("input[name=method][value=aliyun]").await;
+    b.fill("ali_uid", "1234567890123456").await;
+    b.fill("instance_id", &instance_id).await;
+    b.shot("change-to-alibaba").await;
+    b.click_to("form button.primary", "/billing/workspaces?changed=1").await;
+    let list = b.page_text().await;
+    assert!(list.contains("Alibaba Cloud account") && list.contains(&instance_id), "{list}");
+    b.shot("workspaces-alibaba").await;
+
+    // Close the instance in the marketplace.
+    b.goto(&format!("{}/market/purchased", app.sandbox)).await;
+    b.click(&format!("a[href='/market/instances/{instance_id}/close']")).await;
+    b.wait_for("button.orange").await;
+    b.shot("business-closure").await;
+    b.click_to("button.orange", "/market/purchased").await;
+
+    // A month later (R4), back to the Billing Center account.
+    app.execute("UPDATE settlement_changes SET created_at = created_at - interval '32 days'").await;
+    b.goto(&app.url(&format!("/billing/workspaces/{ws}/settlement"))).await;
+    b.click("input[name=method][value=billing_center]").await;
+    b.click_to("form button.primary", "/billing/workspaces?changed=1").await;
+    assert!(b.page_text().await.contains("The settlement method was changed."));
+    assert!(b.text("table.data tbody tr").await.contains("Billing Center account"));
+    b.shot("workspaces-back").await;
+    b.goto(&app.url("/billing/history")).await;
+    let history = b.page_text().await;
+    assert!(history.contains("Changed by a user"));
+    b.shot("history").await;
+    b.finish().await;
+}

@@ -38,6 +38,8 @@ pub fn rows(workspaces: Vec<Workspace>, sites: &[Site], ctx: &PageContext) -> Ve
 pub struct Filter {
     site: Option<String>,
     method: Option<String>,
+    /// Set after a successful change, to say so.
+    changed: Option<String>,
 }
 
 #[derive(Template)]
@@ -50,6 +52,7 @@ struct WorkspacesPage {
     method: String,
     workspaces: Vec<WorkspaceRow>,
     total: usize,
+    changed: bool,
 }
 
 /// GET `/billing/workspaces[?site=&method=]`.
@@ -60,6 +63,7 @@ pub async fn list(
     filter: web::Query<Filter>,
 ) -> Result<HttpResponse, AppError> {
     let filter = filter.into_inner();
+    let changed = filter.changed.is_some();
     let site = filter.site.unwrap_or_default();
     let method = filter.method.unwrap_or_default();
     let mut conn = state.pool.get().await?;
@@ -84,5 +88,6 @@ pub async fn list(
         method,
         workspaces,
         total,
+        changed,
     })
 }
