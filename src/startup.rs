@@ -30,6 +30,8 @@ pub struct AppState {
     pub market: MarketClient,
     /// Where buyers activate the product (the sandbox's in development).
     pub marketplace_url: Url,
+    /// The sites, read once at start-up (they are reference data).
+    pub sites: Vec<crate::db::models::site::Site>,
 }
 
 /// A built, not yet running, application.
@@ -94,6 +96,12 @@ impl Application {
             None => Url::parse(&format!("http://{address}"))?,
         };
         crate::metrics::install();
+        let sites = {
+            let mut conn = pool.get().await.context("connecting to the database")?;
+            crate::db::models::site::Site::all(&mut conn)
+                .await
+                .context("loading the sites")?
+        };
 
         let state = web::Data::new(AppState {
             passwords: Passwords::new(settings.auth.hash_concurrency, settings.auth.hash_queue_timeout),
@@ -102,6 +110,7 @@ impl Application {
             public_url,
             market: market.clone(),
             marketplace_url,
+            sites,
         });
         let store = PgSessionStore::new(
             pool.clone(),

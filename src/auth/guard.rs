@@ -1,4 +1,5 @@
-//! The login guard around every `/billing` page.
+//! The login guard around every `/billing` page: it loads the logged-in
+//! account once per request, with the workspaces that need attention.
 
 use actix_session::SessionExt;
 use actix_web::body::MessageBody;
@@ -7,10 +8,18 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse, http::header::LOCATION};
 
 use super::session_keys;
+use crate::db::models::account::Account;
+use crate::db::models::workspace::Workspace;
+use crate::error::AppError;
+use crate::startup::AppState;
 
 /// The id of the logged-in account, put into the request by [`require_login`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AccountId(pub i64);
+
+/// The logged-in account, put into the request by [`require_login`].
+#[derive(Clone, Debug)]
+pub struct CurrentAccount(pub Account);
 
 /// A workspace of the account that is in grace or locked: every Billing
 /// Center page shows a banner for it.
@@ -25,27 +34,33 @@ pub struct WorkspaceAlert {
 #[derive(Clone, Debug, Default)]
 pub struct WorkspaceAlerts(pub Vec<WorkspaceAlert>);
 
-async fn alerts(req: &ServiceRequest, account_id: i64) -> Result<WorkspaceAlerts, crate::error::AppError> {
-    let Some(state) = req.app_data::<actix_web::web::Data<crate::startup::AppState>>() else {
-        return Ok(WorkspaceAlerts::default());
-    };
+/// The account and its alerts: one query in the usual case (no workspace
+/// needs attention), two otherwise. `None` when the account is gone.
+async fn load(req: &ServiceRequest, account_id: i64) -> Result<Option<(Account, WorkspaceAlerts)>, AppError> {
+    let state = req
+        .app_data::<actix_web::web::Data<AppState>>()
+        .ok_or_else(|| anyhow::anyhow!("the application state is missing"))?;
     let mut conn = state.pool.get().await?;
-    let workspaces =
-        crate::db::models::workspace::Workspace::needing_attention(&mut conn, account_id).await?;
-    Ok(WorkspaceAlerts(
-        workspaces
-            .into_iter()
-            .map(|w| WorkspaceAlert {
-                locked: w.status == "locked",
-                deadline: w.grace_deadline.map(crate::time::shanghai_minute),
-                name: w.name,
-            })
-            .collect(),
-    ))
+    let Some((account, attention)) = Account::find_with_attention(&mut conn, account_id).await? else {
+        return Ok(None);
+    };
+    if !attention {
+        return Ok(Some((account, WorkspaceAlerts::default())));
+    }
+    let alerts = Workspace::needing_attention(&mut conn, account_id)
+        .await?
+        .into_iter()
+        .map(|w| WorkspaceAlert {
+            locked: w.status == "locked",
+            deadline: w.grace_deadline.map(crate::time::shanghai_minute),
+            name: w.name,
+        })
+        .collect();
+    Ok(Some((account, WorkspaceAlerts(alerts))))
 }
 
-/// Lets the request through with its [`AccountId`], or sends the browser to the
-/// login page, remembering where it wanted to go.
+/// Lets the request through with its [`AccountId`] and [`CurrentAccount`], or
+/// sends the browser to the login page, remembering where it wanted to go.
 pub async fn require_login(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -55,28 +70,35 @@ pub async fn require_login(
         .get::<i64>(session_keys::ACCOUNT_ID)
         .ok()
         .flatten();
-    match account {
-        Some(id) => {
-            let alerts = match alerts(&req, id).await {
-                Ok(alerts) => alerts,
-                Err(e) => return Ok(req.error_response(e)),
-            };
+    let Some(id) = account else {
+        let target = if req.method() == actix_web::http::Method::GET {
+            let wanted = req.uri().path_and_query().map_or("/billing", |p| p.as_str());
+            format!("/login?next={}", urlencode(wanted))
+        } else {
+            "/login".to_string()
+        };
+        let response = HttpResponse::SeeOther()
+            .insert_header((LOCATION, target))
+            .finish();
+        return Ok(req.into_response(response));
+    };
+    match load(&req, id).await {
+        Ok(Some((account, alerts))) => {
             req.extensions_mut().insert(AccountId(id));
+            req.extensions_mut().insert(CurrentAccount(account));
             req.extensions_mut().insert(alerts);
             next.call(req).await.map(ServiceResponse::map_into_boxed_body)
         }
-        None => {
-            let target = if req.method() == actix_web::http::Method::GET {
-                let wanted = req.uri().path_and_query().map_or("/billing", |p| p.as_str());
-                format!("/login?next={}", urlencode(wanted))
-            } else {
-                "/login".to_string()
-            };
-            let response = HttpResponse::SeeOther()
-                .insert_header((LOCATION, target))
-                .finish();
-            Ok(req.into_response(response))
+        // The account was deleted under a live session: log in again.
+        Ok(None) => {
+            req.get_session().purge();
+            Ok(req.into_response(
+                HttpResponse::SeeOther()
+                    .insert_header((LOCATION, "/login"))
+                    .finish(),
+            ))
         }
+        Err(e) => Ok(req.error_response(e)),
     }
 }
 

@@ -107,6 +107,12 @@ impl AsRef<str> for EmailCode {
     }
 }
 
+/// A public workspace id: `wksp_` and 32 lowercase hex digits.
+pub fn is_workspace_id(raw: &str) -> bool {
+    raw.strip_prefix("wksp_")
+        .is_some_and(|hex| hex.len() == 32 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,10 +165,4 @@ mod tests {
             }
         }
     }
-}
-
-/// A public workspace id: `wksp_` and 32 lowercase hex digits.
-pub fn is_workspace_id(raw: &str) -> bool {
-    raw.strip_prefix("wksp_")
-        .is_some_and(|hex| hex.len() == 32 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
 }

@@ -37,7 +37,7 @@ async fn change(app: &TestApp, workspace: &str, fields: &[(&str, &str)]) -> reqw
         .await
 }
 
-fn to_aliyun<'a>(instance: &'a str) -> Vec<(&'a str, &'a str)> {
+fn to_aliyun(instance: &str) -> Vec<(&str, &str)> {
     vec![("method", "aliyun"), ("ali_uid", UID), ("instance_id", instance)]
 }
 

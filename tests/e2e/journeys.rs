@@ -140,7 +140,9 @@ async fn j4_change_settlement() {
         alice.id
     ))
     .await;
-    let Some(mut b) = Browser::start("j4-change-settlement").await else { return };
+    let Some(mut b) = Browser::start("j4-change-settlement").await else {
+        return;
+    };
 
     // A new marketplace purchase.
     b.goto(&format!("{}/market", app.sandbox)).await;
@@ -158,30 +160,46 @@ async fn j4_change_settlement() {
     b.click_to("form button.primary", "/billing").await;
     b.goto(&app.url("/billing/workspaces")).await;
     b.shot("workspaces-before").await;
-    b.click_to(&format!("a[href='/billing/workspaces/{ws}/settlement']"), &format!("/billing/workspaces/{ws}/settlement")).await;
+    b.click_to(
+        &format!("a[href='/billing/workspaces/{ws}/settlement']"),
+        &format!("/billing/workspaces/{ws}/settlement"),
+    )
+    .await;
     b.click("input[name=method][value=aliyun]").await;
     b.fill("ali_uid", "1234567890123456").await;
     b.fill("instance_id", &instance_id).await;
     b.shot("change-to-alibaba").await;
-    b.click_to("form button.primary", "/billing/workspaces?changed=1").await;
+    b.click_to("form button.primary", "/billing/workspaces?changed=1")
+        .await;
     let list = b.page_text().await;
-    assert!(list.contains("Alibaba Cloud account") && list.contains(&instance_id), "{list}");
+    assert!(
+        list.contains("Alibaba Cloud account") && list.contains(&instance_id),
+        "{list}"
+    );
     b.shot("workspaces-alibaba").await;
 
     // Close the instance in the marketplace.
     b.goto(&format!("{}/market/purchased", app.sandbox)).await;
-    b.click(&format!("a[href='/market/instances/{instance_id}/close']")).await;
+    b.click(&format!("a[href='/market/instances/{instance_id}/close']"))
+        .await;
     b.wait_for("button.orange").await;
     b.shot("business-closure").await;
     b.click_to("button.orange", "/market/purchased").await;
 
     // A month later (R4), back to the Billing Center account.
-    app.execute("UPDATE settlement_changes SET created_at = created_at - interval '32 days'").await;
-    b.goto(&app.url(&format!("/billing/workspaces/{ws}/settlement"))).await;
+    app.execute("UPDATE settlement_changes SET created_at = created_at - interval '32 days'")
+        .await;
+    b.goto(&app.url(&format!("/billing/workspaces/{ws}/settlement")))
+        .await;
     b.click("input[name=method][value=billing_center]").await;
-    b.click_to("form button.primary", "/billing/workspaces?changed=1").await;
+    b.click_to("form button.primary", "/billing/workspaces?changed=1")
+        .await;
     assert!(b.page_text().await.contains("The settlement method was changed."));
-    assert!(b.text("table.data tbody tr").await.contains("Billing Center account"));
+    assert!(
+        b.text("table.data tbody tr")
+            .await
+            .contains("Billing Center account")
+    );
     b.shot("workspaces-back").await;
     b.goto(&app.url("/billing/history")).await;
     let history = b.page_text().await;

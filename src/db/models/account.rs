@@ -146,6 +146,28 @@ impl Account {
             .optional()
     }
 
+    /// Loads an account by id, and whether any of its workspaces is in grace
+    /// or locked (one query for every Billing Center page).
+    pub async fn find_with_attention(
+        conn: &mut AsyncPgConnection,
+        id: i64,
+    ) -> QueryResult<Option<(Account, bool)>> {
+        use crate::db::schema::workspaces;
+        accounts::table
+            .find(id)
+            .select((
+                Account::as_select(),
+                diesel::dsl::exists(
+                    workspaces::table
+                        .filter(workspaces::account_id.eq(id))
+                        .filter(workspaces::status.ne("active")),
+                ),
+            ))
+            .first(conn)
+            .await
+            .optional()
+    }
+
     /// Loads an account by id.
     pub async fn find(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<Account>> {
         accounts::table

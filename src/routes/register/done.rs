@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::Registration;
-use crate::db::models::site::{self, Site};
+use crate::db::models::site::{self};
 use crate::db::models::workspace::Workspace;
 use crate::error::AppError;
 use crate::page::{PageContext, ok, see_other};
@@ -36,8 +36,8 @@ pub async fn done(
     let workspace = Workspace::of_console_user(&mut conn, console_user_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let sites = Site::all(&mut conn).await?;
-    let site_name = site::find(&sites, &workspace.site)
+    let sites = &state.sites;
+    let site_name = site::find(sites, &workspace.site)
         .map(|s| s.name(ctx.lang).to_string())
         .unwrap_or_default();
     ok(&DonePage {

@@ -9,7 +9,6 @@ use rand::Rng;
 use super::account::{AccountForm, AccountPage};
 use super::site_options;
 use crate::db::models::email_code;
-use crate::db::models::site::Site;
 use crate::domain::EmailAddress;
 use crate::email::messages::{EmailContext, email_code as code_email};
 use crate::error::AppError;
@@ -25,7 +24,7 @@ pub async fn send_code(
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let mut conn = state.pool.get().await?;
-    let sites = site_options(&Site::all(&mut conn).await?, ctx.lang);
+    let sites = site_options(&state.sites, ctx.lang);
     let mut errors = FormErrors::default();
     let email = match EmailAddress::parse(&form.email) {
         Ok(email) => email,

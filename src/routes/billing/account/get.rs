@@ -1,18 +1,15 @@
 use actix_web::{HttpResponse, web};
 
 use super::AccountPage;
-use crate::auth::guard::AccountId;
 use crate::error::AppError;
 use crate::page::{FormErrors, PageContext, ok};
-use crate::startup::AppState;
 
 /// GET `/billing/account`.
 pub async fn account_page(
     ctx: PageContext,
-    state: web::Data<AppState>,
-    account_id: web::ReqData<AccountId>,
+    current: web::ReqData<crate::auth::guard::CurrentAccount>,
 ) -> Result<HttpResponse, AppError> {
-    let account = crate::routes::billing::current_account(&state, *account_id).await?;
+    let account = current.into_inner().0;
     ok(&AccountPage {
         ctx,
         section: "account",

@@ -32,9 +32,10 @@ pub async fn change_password(
     session: Session,
     state: web::Data<AppState>,
     account_id: web::ReqData<AccountId>,
+    current: web::ReqData<crate::auth::guard::CurrentAccount>,
     form: web::Form<ChangePasswordForm>,
 ) -> Result<HttpResponse, AppError> {
-    let account = crate::routes::billing::current_account(&state, *account_id).await?;
+    let account = current.into_inner().0;
     let form = form.into_inner();
     let mut errors = FormErrors::default();
     if form.current_password.is_empty() {

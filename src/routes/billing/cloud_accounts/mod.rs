@@ -5,7 +5,6 @@ use askama::Template;
 
 use crate::auth::guard::AccountId;
 use crate::db::models::aliyun_instance::AliyunInstance;
-use crate::db::models::site::Site;
 use crate::db::models::workspace::Workspace;
 use crate::error::AppError;
 use crate::page::{PageContext, ok};
@@ -33,7 +32,7 @@ pub async fn cloud_accounts(
     account_id: web::ReqData<AccountId>,
 ) -> Result<HttpResponse, AppError> {
     let mut conn = state.pool.get().await?;
-    let sites = Site::all(&mut conn).await?;
+    let sites = &state.sites;
     let instances = AliyunInstance::claimed_by(&mut conn, account_id.0).await?;
     let workspaces = Workspace::of_account(&mut conn, account_id.0).await?;
     let accounts = instances
@@ -46,7 +45,7 @@ pub async fn cloud_accounts(
                 .collect();
             CloudAccount {
                 expires: instance.expires_on.map(crate::time::shanghai_minute),
-                workspaces: rows(bound, &sites, &ctx),
+                workspaces: rows(bound, sites, &ctx),
                 instance,
             }
         })

@@ -1,10 +1,8 @@
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use crate::auth::guard::AccountId;
 use crate::db::models::account::Account;
 use crate::db::models::aliyun_instance::AliyunInstance;
-use crate::db::models::site::Site;
 use crate::db::models::workspace::Workspace;
 use crate::error::AppError;
 use crate::page::{PageContext, ok};
@@ -41,12 +39,12 @@ fn tally<'a>(keys: impl Iterator<Item = &'a str>) -> Vec<(String, usize)> {
 pub async fn overview(
     ctx: PageContext,
     state: web::Data<AppState>,
-    account_id: web::ReqData<AccountId>,
+    current: web::ReqData<crate::auth::guard::CurrentAccount>,
 ) -> Result<HttpResponse, AppError> {
-    let account = super::super::current_account(&state, *account_id).await?;
+    let account = current.into_inner().0;
     let mut conn = state.pool.get().await?;
-    let sites = Site::all(&mut conn).await?;
-    let workspaces = rows(Workspace::of_account(&mut conn, account.id).await?, &sites, &ctx);
+    let sites = &state.sites;
+    let workspaces = rows(Workspace::of_account(&mut conn, account.id).await?, sites, &ctx);
     let mut by_method = tally(workspaces.iter().map(|r| r.workspace.settlement_method.as_str()));
     by_method.sort_by(|a, b| b.1.cmp(&a.1));
     let by_site = tally(workspaces.iter().map(|r| r.site_name.as_str()));

@@ -67,7 +67,7 @@ pub async fn list(
     let site = filter.site.unwrap_or_default();
     let method = filter.method.unwrap_or_default();
     let mut conn = state.pool.get().await?;
-    let sites = Site::all(&mut conn).await?;
+    let sites = &state.sites;
     let all = Workspace::of_account(&mut conn, account_id.0).await?;
     let total = all.len();
     let shown: Vec<Workspace> = all
@@ -75,7 +75,7 @@ pub async fn list(
         .filter(|w| site.is_empty() || w.site == site)
         .filter(|w| method.is_empty() || w.settlement_method == method)
         .collect();
-    let workspaces = rows(shown, &sites, &ctx);
+    let workspaces = rows(shown, sites, &ctx);
     let sites = sites
         .iter()
         .map(|s| (s.code.clone(), s.name(ctx.lang).to_string()))

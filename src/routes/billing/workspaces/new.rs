@@ -10,7 +10,7 @@ use super::settlement::{SettlementForm, refusal_message};
 use crate::auth::guard::AccountId;
 use crate::billing::binding::{NewWorkspaceSpec, add_workspace};
 use crate::db::models::aliyun_instance::AliyunInstance;
-use crate::db::models::site::{self, Site};
+use crate::db::models::site::{self};
 use crate::domain::{Language, WorkspaceName};
 use crate::error::AppError;
 use crate::page::{FormErrors, PageContext, ok, render, see_other};
@@ -57,8 +57,9 @@ async fn page(
     errors: FormErrors,
 ) -> Result<NewWorkspacePage, AppError> {
     let mut conn = state.pool.get().await?;
-    let sites = Site::all(&mut conn)
-        .await?
+    let sites = state
+        .sites
+        .clone()
         .iter()
         .map(|s| (s.code.clone(), s.name(ctx.lang).to_string()))
         .collect();
@@ -102,10 +103,11 @@ pub async fn create(
     ctx: PageContext,
     state: web::Data<AppState>,
     account_id: web::ReqData<AccountId>,
+    current: web::ReqData<crate::auth::guard::CurrentAccount>,
     form: web::Form<NewWorkspaceForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    let account = crate::routes::billing::current_account(&state, *account_id).await?;
+    let account = current.into_inner().0;
     let mut errors = FormErrors::default();
     let name = WorkspaceName::parse(&form.workspace_name)
         .map_err(|e| errors.add("workspace_name", ctx.invalid(&e)))
@@ -114,8 +116,8 @@ pub async fn create(
         .map_err(|e| errors.add("workspace_language", ctx.invalid(&e)))
         .ok();
     let mut conn = state.pool.get().await?;
-    let sites = Site::all(&mut conn).await?;
-    let site = site::find(&sites, &form.site).map(|s| s.code.clone());
+    let sites = &state.sites;
+    let site = site::find(sites, &form.site).map(|s| s.code.clone());
     if site.is_none() {
         errors.add("site", ctx.t("error-choice"));
     }

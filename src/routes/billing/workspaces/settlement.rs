@@ -135,6 +135,7 @@ pub async fn change(
     ctx: PageContext,
     state: web::Data<AppState>,
     account_id: web::ReqData<AccountId>,
+    current: web::ReqData<crate::auth::guard::CurrentAccount>,
     id: web::Path<String>,
     form: web::Form<SettlementForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -143,7 +144,7 @@ pub async fn change(
     }
     let form = form.into_inner();
     let mut errors = FormErrors::default();
-    let account = crate::routes::billing::current_account(&state, *account_id).await?;
+    let account = current.into_inner().0;
     let Some(target) = form.target(&ctx, &mut errors) else {
         let page = page(ctx, &state, *account_id, &id, Some(form), errors).await?;
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);

@@ -2,7 +2,6 @@ use actix_session::Session;
 use actix_web::{HttpResponse, web};
 
 use super::{AccountForm, AccountPage};
-use crate::db::models::site::Site;
 use crate::error::AppError;
 use crate::page::{FormErrors, PageContext, ok};
 use crate::routes::register::{Registration, site_options};
@@ -14,8 +13,7 @@ pub async fn account_form(
     session: Session,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let mut conn = state.pool.get().await?;
-    let sites = site_options(&Site::all(&mut conn).await?, ctx.lang);
+    let sites = site_options(&state.sites, ctx.lang);
     let form = Registration::load(&session)
         .filter(|r| r.console_user_id.is_none())
         .map(|r| AccountForm {

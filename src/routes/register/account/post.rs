@@ -71,9 +71,9 @@ pub async fn account(
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let mut conn = state.pool.get().await?;
-    let sites = Site::all(&mut conn).await?;
+    let sites = &state.sites;
     let mut errors = FormErrors::default();
-    let valid = validate(&ctx, &sites, &form, &mut errors);
+    let valid = validate(&ctx, sites, &form, &mut errors);
     if let Some(v) = &valid {
         let taken = ConsoleUser::taken_on_site(
             &mut conn,
@@ -113,7 +113,7 @@ pub async fn account(
     }
     drop(conn);
     let (Some(v), true) = (valid, errors.is_empty()) else {
-        let sites = site_options(&sites, ctx.lang);
+        let sites = site_options(sites, ctx.lang);
         return render(
             StatusCode::UNPROCESSABLE_ENTITY,
             &AccountPage::new(ctx, sites, form, errors),

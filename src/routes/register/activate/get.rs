@@ -3,7 +3,7 @@ use actix_web::{HttpResponse, web};
 
 use super::{ActivateForm, ActivatePage};
 use crate::db::models::aliyun_instance::AliyunInstance;
-use crate::db::models::site::{self, Site};
+use crate::db::models::site::{self};
 use crate::domain::{Language, SettlementMethod};
 use crate::error::AppError;
 use crate::page::{FormErrors, PageContext, ok, see_other};
@@ -21,8 +21,8 @@ pub async fn page(
     errors: FormErrors,
 ) -> Result<ActivatePage, AppError> {
     let mut conn = state.pool.get().await?;
-    let sites = Site::all(&mut conn).await?;
-    let site = site::find(&sites, &registration.site).ok_or(AppError::NotFound)?;
+    let sites = &state.sites;
+    let site = site::find(sites, &registration.site).ok_or(AppError::NotFound)?;
     let aliyun_allowed = site.allows(SettlementMethod::Aliyun);
     let remembered = session.get::<String>(SESSION_INSTANCE).ok().flatten();
     let marketplace = match remembered {
