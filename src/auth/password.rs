@@ -214,6 +214,11 @@ impl Passwords {
 
 /// A hashing thread: runs jobs until every `Passwords` handle is dropped.
 fn hashing_thread(queue: &Mutex<Receiver<Job>>) {
+    // Under a login flood, pages come first: the scheduler gives hashing only
+    // the CPU that requests leave over (it still gets all of an idle core).
+    if let Err(e) = thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min) {
+        tracing::warn!(error = %e, "could not lower the hashing thread's priority");
+    }
     let mut memory = Memory(Vec::new());
     loop {
         let next = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();

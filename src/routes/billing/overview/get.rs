@@ -46,7 +46,7 @@ pub async fn overview(
     let sites = &state.sites;
     let workspaces = rows(Workspace::of_account(&mut conn, account.id).await?, sites, &ctx);
     let mut by_method = tally(workspaces.iter().map(|r| r.workspace.settlement_method.as_str()));
-    by_method.sort_by(|a, b| b.1.cmp(&a.1));
+    by_method.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
     let by_site = tally(workspaces.iter().map(|r| r.site_name.as_str()));
     let instances = AliyunInstance::claimed_by(&mut conn, account.id).await?;
     let member_since = crate::time::shanghai_date(account.created_at);
