@@ -1,7 +1,14 @@
 use crate::helpers::{TestApp, spawn_app};
 
-const PUBLIC_PAGES: &[&str] = &["/", "/login", "/password/forgot"];
-const ACCOUNT_PAGES: &[&str] = &["/billing", "/billing/account"];
+const PUBLIC_PAGES: &[&str] = &["/", "/login", "/password/forgot", "/register", "/marketplace/welcome"];
+const ACCOUNT_PAGES: &[&str] = &[
+    "/billing",
+    "/billing/account",
+    "/billing/workspaces",
+    "/billing/workspaces/new",
+    "/billing/cloud-accounts",
+    "/billing/history",
+];
 
 fn assert_security_headers(res: &reqwest::Response, path: &str) {
     let h = res.headers();
