@@ -206,8 +206,20 @@ async fn reconcile(settings: Settings) -> anyhow::Result<()> {
     let url = settings.database_url.expose_secret();
     crate::db::run_migrations(url).await?;
     let pool = crate::db::pool(url, 2)?;
-    let report =
-        crate::marketplace::reconciler::reconcile_once(&pool, &market, &settings.aliyun.product_code).await?;
+    let notifier = crate::billing::notices::Notifier {
+        public_url: settings
+            .public_url
+            .clone()
+            .map_or_else(|| url::Url::parse(&format!("http://{}", settings.listen)), Ok)?,
+        brand: settings.brand_name.clone(),
+    };
+    let report = crate::marketplace::reconciler::reconcile_once(
+        &pool,
+        &market,
+        &settings.aliyun.product_code,
+        &notifier,
+    )
+    .await?;
     println!("Reconciled: {report}.");
     Ok(())
 }

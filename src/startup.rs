@@ -30,6 +30,8 @@ pub struct AppState {
     pub market: MarketClient,
     /// Where buyers activate the product (the sandbox's in development).
     pub marketplace_url: Url,
+    /// Links and brand for notices and their emails.
+    pub notifier: crate::billing::notices::Notifier,
     /// The sites, read once at start-up (they are reference data).
     pub sites: Vec<crate::db::models::site::Site>,
 }
@@ -42,6 +44,7 @@ pub struct Application {
     pool: DbPool,
     mailer: Mailer,
     market: MarketClient,
+    notifier: crate::billing::notices::Notifier,
     settings: Settings,
 }
 
@@ -96,6 +99,10 @@ impl Application {
             None => Url::parse(&format!("http://{address}"))?,
         };
         crate::metrics::install();
+        let notifier = crate::billing::notices::Notifier {
+            public_url: public_url.clone(),
+            brand: settings.brand_name.clone(),
+        };
         let sites = {
             let mut conn = pool.get().await.context("connecting to the database")?;
             crate::db::models::site::Site::all(&mut conn)
@@ -111,6 +118,7 @@ impl Application {
             market: market.clone(),
             marketplace_url,
             sites,
+            notifier: notifier.clone(),
         });
         let store = PgSessionStore::new(
             pool.clone(),
@@ -161,6 +169,7 @@ impl Application {
             pool,
             mailer,
             market,
+            notifier,
             settings,
         })
     }
@@ -192,6 +201,7 @@ impl Application {
             self.pool.clone(),
             self.market,
             self.settings.aliyun.product_code.clone(),
+            self.notifier,
             self.settings.aliyun.reconcile_interval,
         ));
         let Some(sandbox) = self.sandbox else {

@@ -276,3 +276,41 @@ banner-what-to-do = Renew the instance in the Alibaba Cloud console, or settle t
 overview-by-method = Workspaces by settlement
 overview-by-site = Workspaces by site
 notice-settlement-changed = The settlement method was changed.
+
+# Notices
+notice-time = Time
+notice-no-workspaces = No workspace was settled by this instance, so nothing else changed.
+notice-release-meaning = From now on their fees are deducted from your Billing Center balance. Top up your balance, or bind another Alibaba Cloud instance to them in the Billing Center.
+notice-expiry-meaning = They keep working for 14 days, until the date shown in the Billing Center. Renew the instance in the Alibaba Cloud console, or settle them another way, before they are locked.
+notice-lock-meaning = They are locked until the instance is renewed or you choose another settlement method in the Billing Center.
+email-notice-release-subject = { $count ->
+    [one] Alibaba Cloud instance { $instance } was closed: 1 workspace now settles by your Billing Center account
+   *[other] Alibaba Cloud instance { $instance } was closed: { $count } workspaces now settle by your Billing Center account
+}
+email-notice-expiry-subject = { $count ->
+    [one] Alibaba Cloud instance { $instance } expired: 1 workspace has 14 days of grace
+   *[other] Alibaba Cloud instance { $instance } expired: { $count } workspaces have 14 days of grace
+}
+email-notice-lock-subject = { $count ->
+    [one] 1 workspace is locked: Alibaba Cloud instance { $instance } expired
+   *[other] { $count } workspaces are locked: Alibaba Cloud instance { $instance } expired
+}
+email-notice-release-intro = Your Alibaba Cloud Marketplace subscription was closed. The Billing Center unbound every workspace associated with it and switched them to settlement by your Billing Center account.
+email-notice-expiry-intro = Your Alibaba Cloud Marketplace instance has expired. The workspaces it settles entered a 14-day grace period.
+email-notice-lock-intro = The grace period of an expired Alibaba Cloud Marketplace instance ended, so the workspaces it settles are now locked.
+email-notice-release-list = Workspaces switched to Billing Center settlement:
+email-notice-expiry-list = Workspaces in the grace period:
+email-notice-lock-list = Locked workspaces:
+email-notice-link = Read the notice:
+email-notice-button = Read the notice
+notice-release-title = Your Alibaba Cloud instance was closed
+notice-expiry-title = Your Alibaba Cloud instance expired
+notice-lock-title = Workspaces were locked
+notice-previous = Before
+notice-now = Now
+notice-login = Log in to the Billing Center
+notice-invalid-title = This notice link is invalid or has expired
+notice-invalid-body = Notice links work for 90 days. After logging in, every notice of your account is under Notices in the Billing Center.
+notices-title = Notices
+notices-none = No notice yet.
+billing-nav-notices = Notices

@@ -13,8 +13,12 @@ use chrono::{DateTime, Utc};
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 
+use super::notices::{self, NoticeKind, Notifier};
 use crate::db::models::aliyun_instance::{AliyunInstance, InstanceChange, NewAliyunInstance};
-use crate::domain::InstanceStatus;
+use crate::db::models::notice::NoticeWorkspace;
+use crate::db::models::settlement_change;
+use crate::db::models::workspace::Workspace;
+use crate::domain::{InstanceStatus, SettlementMethod};
 
 /// What a lifecycle call did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,6 +48,19 @@ pub enum Trigger {
     Marketplace,
     /// The reconciler found the marketplace's state differing from ours.
     Reconciliation,
+}
+
+/// How long the workspaces of an expired instance keep working (R7).
+pub const GRACE: chrono::Duration = chrono::Duration::days(14);
+
+impl Trigger {
+    /// The actor of the settlement-change rows it writes.
+    pub fn actor(self) -> &'static str {
+        match self {
+            Trigger::Marketplace => "Alibaba Cloud Marketplace",
+            Trigger::Reconciliation => "reconciler",
+        }
+    }
 }
 
 /// An `expiredInstance` is stale when the recorded expiry is further ahead than this.
@@ -85,6 +102,9 @@ pub async fn renew(
     let order_ids = with_order(&instance.order_ids, order_id);
     if instance.expires_on == Some(expires_on) && order_ids.is_none() && !reopen {
         return Ok(Change::Unchanged);
+    }
+    if reopen {
+        Workspace::end_grace(conn, instance_id).await?;
     }
     let change = InstanceChange {
         status: reopen.then_some(InstanceStatus::Opened.code()),
@@ -150,13 +170,17 @@ pub async fn upgrade(
     Ok(Change::Applied)
 }
 
-/// `expiredInstance` (R7): an opened instance becomes expired.
+/// `expiredInstance` (R7): an opened instance becomes expired and its
+/// workspaces enter a 14-day grace period (their settlement is unchanged);
+/// the claiming account gets a notice and an email.
 pub async fn on_instance_expired(
     conn: &mut AsyncPgConnection,
     instance_id: &str,
     trigger: Trigger,
+    notifier: &Notifier,
     now: DateTime<Utc>,
 ) -> QueryResult<Change> {
+    let bound = Workspace::lock_bound_to(conn, instance_id).await?;
     let Some(instance) = AliyunInstance::lock(conn, instance_id).await? else {
         return Ok(Change::UnknownInstance);
     };
@@ -170,18 +194,58 @@ pub async fn on_instance_expired(
         ..InstanceChange::default()
     };
     AliyunInstance::apply(conn, instance_id, &change).await?;
-    tracing::info!(instance_id, ?trigger, "instance expired");
+    let deadline = now + GRACE;
+    Workspace::start_grace(conn, instance_id, deadline).await?;
+    if let Some(account_id) = instance.claimed_by {
+        let reason = match trigger {
+            Trigger::Marketplace => "marketplace_expiry",
+            Trigger::Reconciliation => "reconciliation",
+        };
+        let listed: Vec<NoticeWorkspace> = bound
+            .iter()
+            .map(|w| NoticeWorkspace {
+                id: w.id.clone(),
+                name: w.name.clone(),
+                site: w.site.clone(),
+                from: w.settlement_method.clone(),
+                to: w.settlement_method.clone(),
+            })
+            .collect();
+        notices::notify(
+            conn,
+            notifier,
+            account_id,
+            instance_id,
+            NoticeKind::Expiry,
+            reason,
+            &listed,
+            now,
+        )
+        .await?;
+    }
+    tracing::info!(
+        instance_id,
+        ?trigger,
+        workspaces = bound.len(),
+        "instance expired"
+    );
     Ok(Change::Applied)
 }
 
-/// `releaseInstance` or the reconciler finding it closed (R6): the instance is
-/// released, for good.
+/// `releaseInstance` or the reconciler finding it closed (R6), in one
+/// transaction: the instance is released for good; every workspace bound to
+/// it switches to Billing Center settlement (binding removed, grace ended) with
+/// one settlement-change row each; the claiming account gets one notice and
+/// one email. A repeat finds the instance released and changes nothing.
 pub async fn on_instance_released(
     conn: &mut AsyncPgConnection,
     instance_id: &str,
     trigger: Trigger,
+    notifier: &Notifier,
     now: DateTime<Utc>,
 ) -> QueryResult<Change> {
+    // Lock order: workspace rows, then the instance row (as a settlement change).
+    let bound = Workspace::lock_bound_to(conn, instance_id).await?;
     let Some(instance) = AliyunInstance::lock(conn, instance_id).await? else {
         return Ok(Change::UnknownInstance);
     };
@@ -194,6 +258,41 @@ pub async fn on_instance_released(
         ..InstanceChange::default()
     };
     AliyunInstance::apply(conn, instance_id, &change).await?;
-    tracing::info!(instance_id, ?trigger, "instance released");
+    let reason = match trigger {
+        Trigger::Marketplace => "marketplace_release",
+        Trigger::Reconciliation => "reconciliation",
+    };
+    let to = SettlementMethod::BillingCenter.code();
+    let mut switched = Vec::with_capacity(bound.len());
+    for workspace in &bound {
+        Workspace::set_settlement(conn, &workspace.id, to, None).await?;
+        switched.push(NoticeWorkspace {
+            id: workspace.id.clone(),
+            name: workspace.name.clone(),
+            site: workspace.site.clone(),
+            from: workspace.settlement_method.clone(),
+            to: to.to_string(),
+        });
+    }
+    settlement_change::record_many(conn, &switched, instance_id, reason, trigger.actor()).await?;
+    if let Some(account_id) = instance.claimed_by {
+        notices::notify(
+            conn,
+            notifier,
+            account_id,
+            instance_id,
+            NoticeKind::Release,
+            reason,
+            &switched,
+            now,
+        )
+        .await?;
+    }
+    tracing::info!(
+        instance_id,
+        ?trigger,
+        workspaces = bound.len(),
+        "instance released"
+    );
     Ok(Change::Applied)
 }

@@ -4,6 +4,7 @@
 
 pub mod binding;
 pub mod instances;
+pub mod notices;
 pub mod registration;
 pub mod settlement;
 

@@ -87,6 +87,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    notices (id) {
+        id -> Int8,
+        account_id -> Int8,
+        instance_id -> Text,
+        kind -> Text,
+        reason -> Text,
+        workspaces -> Jsonb,
+        token_hash -> Bytea,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     password_reset_tokens (token_hash) {
         token_hash -> Bytea,
         account_id -> Int8,
@@ -170,6 +184,8 @@ diesel::table! {
 
 diesel::joinable!(aliyun_instances -> accounts (claimed_by));
 diesel::joinable!(console_users -> sites (site));
+diesel::joinable!(notices -> accounts (account_id));
+diesel::joinable!(notices -> aliyun_instances (instance_id));
 diesel::joinable!(password_reset_tokens -> accounts (account_id));
 diesel::joinable!(sessions -> accounts (account_id));
 diesel::joinable!(settlement_changes -> workspaces (workspace_id));
@@ -185,6 +201,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     email_codes,
     email_outbox,
     login_throttle,
+    notices,
     password_reset_tokens,
     sessions,
     settlement_changes,

@@ -101,3 +101,86 @@ pub fn email_code(ctx: &EmailContext, to: &str, code: &str, minutes: u64) -> Res
         html: EmailCodeHtml { ctx, code, minutes }.render()?,
     })
 }
+
+/// One workspace line of a notice email.
+pub struct NoticeLine {
+    pub name: String,
+    pub site: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/notice.txt")]
+struct NoticeText<'a> {
+    ctx: &'a EmailContext,
+    username: &'a str,
+    kind: &'a str,
+    instance_id: &'a str,
+    lines: &'a [NoticeLine],
+    shanghai: String,
+    utc: String,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/notice.html")]
+struct NoticeHtml<'a> {
+    ctx: &'a EmailContext,
+    username: &'a str,
+    kind: &'a str,
+    instance_id: &'a str,
+    lines: &'a [NoticeLine],
+    shanghai: String,
+    utc: String,
+    link: &'a str,
+}
+
+/// The email of a release, expiry or lock notice.
+pub fn notice_email(
+    ctx: &EmailContext,
+    account: &crate::db::models::account::Account,
+    kind: crate::billing::notices::NoticeKind,
+    instance_id: &str,
+    lines: &[NoticeLine],
+    at: chrono::DateTime<chrono::Utc>,
+    link: &str,
+) -> Result<Email, askama::Error> {
+    let kind = kind.code();
+    let shanghai = crate::time::shanghai_minute(at);
+    let utc = at.format("%Y-%m-%d %H:%M UTC").to_string();
+    let subject = i18n::t_args(
+        ctx.lang,
+        &format!("email-notice-{kind}-subject"),
+        &[
+            ("count", lines.len().to_string()),
+            ("instance", instance_id.to_string()),
+            ("brand", ctx.brand.clone()),
+        ],
+    );
+    let username = account.username.as_str();
+    Ok(Email {
+        to: account.email.clone(),
+        subject,
+        text: NoticeText {
+            ctx,
+            username,
+            kind,
+            instance_id,
+            lines,
+            shanghai: shanghai.clone(),
+            utc: utc.clone(),
+            link,
+        }
+        .render()?,
+        html: NoticeHtml {
+            ctx,
+            username,
+            kind,
+            instance_id,
+            lines,
+            shanghai,
+            utc,
+            link,
+        }
+        .render()?,
+    })
+}

@@ -15,6 +15,7 @@ use super::openapi::{MarketClient, MarketError};
 use super::params::Params;
 use super::spi::{self, Reply, Source};
 use crate::billing::instances::{self, Change, Trigger};
+use crate::billing::notices::Notifier;
 use crate::db::DbPool;
 use crate::db::models::aliyun_instance::AliyunInstance;
 
@@ -54,10 +55,11 @@ pub async fn reconcile_once(
     pool: &DbPool,
     market: &MarketClient,
     product_code: &str,
+    notifier: &Notifier,
 ) -> anyhow::Result<Report> {
     let mut report = Report::default();
-    replay_failed_notifications(pool, market, product_code, &mut report).await?;
-    check_claimed_instances(pool, market, &mut report).await?;
+    replay_failed_notifications(pool, market, product_code, notifier, &mut report).await?;
+    check_claimed_instances(pool, market, notifier, &mut report).await?;
     Ok(report)
 }
 
@@ -65,6 +67,7 @@ async fn replay_failed_notifications(
     pool: &DbPool,
     market: &MarketClient,
     product_code: &str,
+    notifier: &Notifier,
     report: &mut Report,
 ) -> anyhow::Result<()> {
     for _ in 0..MAX_PAGES {
@@ -83,7 +86,15 @@ async fn replay_failed_notifications(
             let mut conn = pool.get().await?;
             let reply = conn
                 .transaction(async |conn| {
-                    spi::handle(conn, &params, Source::FailedNotification(id), product_code, now).await
+                    spi::handle(
+                        conn,
+                        &params,
+                        Source::FailedNotification(id),
+                        product_code,
+                        notifier,
+                        now,
+                    )
+                    .await
                 })
                 .await?;
             drop(conn);
@@ -133,6 +144,7 @@ fn notification_params(action: &str, message: &str) -> Params {
 async fn check_claimed_instances(
     pool: &DbPool,
     market: &MarketClient,
+    notifier: &Notifier,
     report: &mut Report,
 ) -> anyhow::Result<()> {
     let ids = {
@@ -159,7 +171,8 @@ async fn check_claimed_instances(
             "CLOSED" => {
                 let change = conn
                     .transaction(async |conn| {
-                        instances::on_instance_released(conn, &id, Trigger::Reconciliation, now).await
+                        instances::on_instance_released(conn, &id, Trigger::Reconciliation, notifier, now)
+                            .await
                     })
                     .await?;
                 if change == Change::Applied {
@@ -169,7 +182,8 @@ async fn check_claimed_instances(
             "EXPIRED" => {
                 let change = conn
                     .transaction(async |conn| {
-                        instances::on_instance_expired(conn, &id, Trigger::Reconciliation, now).await
+                        instances::on_instance_expired(conn, &id, Trigger::Reconciliation, notifier, now)
+                            .await
                     })
                     .await?;
                 if change == Change::Applied {
@@ -183,12 +197,18 @@ async fn check_claimed_instances(
 }
 
 /// Runs [`reconcile_once`] every `interval`, for the life of the process.
-pub async fn run(pool: DbPool, market: MarketClient, product_code: String, interval: Duration) {
+pub async fn run(
+    pool: DbPool,
+    market: MarketClient,
+    product_code: String,
+    notifier: Notifier,
+    interval: Duration,
+) {
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        match reconcile_once(&pool, &market, &product_code).await {
+        match reconcile_once(&pool, &market, &product_code, &notifier).await {
             Ok(report) if report != Report::default() => tracing::info!(%report, "reconciled"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %format!("{e:#}"), "reconciliation failed"),

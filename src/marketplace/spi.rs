@@ -10,6 +10,7 @@ use diesel_async::AsyncPgConnection;
 
 use super::params::Params;
 use crate::billing::instances::{self, Change, Trigger};
+use crate::billing::notices::Notifier;
 use crate::db::models::aliyun_instance::NewAliyunInstance;
 use crate::db::models::spi_inbox::{self, NewInboxRow};
 use crate::domain::{AliUid, InstanceId, InstanceStatus};
@@ -226,6 +227,7 @@ pub async fn handle(
     params: &Params,
     source: Source<'_>,
     product_code: &str,
+    notifier: &Notifier,
     now: DateTime<Utc>,
 ) -> QueryResult<Reply> {
     if let Source::FailedNotification(id) = source
@@ -240,7 +242,7 @@ pub async fn handle(
             None,
         ),
         Ok(call) => {
-            let (reply, outcome) = apply(conn, &call, product_code, now).await?;
+            let (reply, outcome) = apply(conn, &call, product_code, notifier, now).await?;
             (reply, outcome, Some(call))
         }
     };
@@ -268,6 +270,7 @@ async fn apply(
     conn: &mut AsyncPgConnection,
     call: &SpiCall,
     product_code: &str,
+    notifier: &Notifier,
     now: DateTime<Utc>,
 ) -> QueryResult<(Reply, String)> {
     let id = call.instance_id().as_ref();
@@ -322,10 +325,10 @@ async fn apply(
             success(instances::refund_renewal(conn, id, *expires_on).await?)
         }
         SpiCall::Expired { .. } => {
-            success(instances::on_instance_expired(conn, id, Trigger::Marketplace, now).await?)
+            success(instances::on_instance_expired(conn, id, Trigger::Marketplace, notifier, now).await?)
         }
         SpiCall::Release { .. } => {
-            success(instances::on_instance_released(conn, id, Trigger::Marketplace, now).await?)
+            success(instances::on_instance_released(conn, id, Trigger::Marketplace, notifier, now).await?)
         }
         SpiCall::Verify {
             time_stamp, token, ..

@@ -9,6 +9,7 @@ pub mod locale;
 pub mod login;
 pub mod logout;
 pub mod marketplace;
+pub mod notices;
 pub mod password;
 pub mod register;
 pub mod static_files;
@@ -66,6 +67,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/marketplace/welcome",
             web::get().to(marketplace::welcome::welcome),
         )
+        .route("/notices/{token}", web::get().to(notices::show))
         .route("/api/aliyun/spi", web::get().to(api::aliyun_spi::spi))
         .route("/api/aliyun/spi", web::post().to(api::aliyun_spi::spi))
         .configure(static_files::routes)
@@ -95,6 +97,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     web::get().to(billing::cloud_accounts::cloud_accounts),
                 )
                 .route("/history", web::get().to(billing::history::history))
+                .route("/notices", web::get().to(billing::notices::notices))
                 .route("/account", web::get().to(billing::account::get::account_page))
                 .route(
                     "/account",

@@ -372,6 +372,14 @@ impl TestApp {
         )
     }
 
+    /// What the app's notices use (its public URL and brand).
+    pub fn notifier(&self) -> billing_center::billing::notices::Notifier {
+        billing_center::billing::notices::Notifier {
+            public_url: url::Url::parse(&self.address).expect("a URL"),
+            brand: "Guance".into(),
+        }
+    }
+
     /// The client the app itself uses.
     pub fn market_client(&self) -> billing_center::marketplace::openapi::MarketClient {
         self.market_client_with("sandbox-secret", Duration::from_secs(5))

@@ -1,6 +1,12 @@
 use crate::helpers::{TestApp, spawn_app};
 
-const PUBLIC_PAGES: &[&str] = &["/", "/login", "/password/forgot", "/register", "/marketplace/welcome"];
+const PUBLIC_PAGES: &[&str] = &[
+    "/",
+    "/login",
+    "/password/forgot",
+    "/register",
+    "/marketplace/welcome",
+];
 const ACCOUNT_PAGES: &[&str] = &[
     "/billing",
     "/billing/account",

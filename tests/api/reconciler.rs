@@ -37,7 +37,9 @@ async fn a_release_the_marketplace_could_not_deliver_is_replayed_and_confirmed_o
     }
     assert_eq!(app.instance_status(&id).await.as_deref(), Some("opened"));
 
-    let report = reconcile_once(&app.pool, &market, PRODUCT).await.unwrap();
+    let report = reconcile_once(&app.pool, &market, PRODUCT, &app.notifier())
+        .await
+        .unwrap();
     assert_eq!(report.notifications_applied, 1);
     assert_eq!(report.notifications_confirmed, 1);
     assert_eq!(app.instance_status(&id).await.as_deref(), Some("released"));
@@ -47,7 +49,9 @@ async fn a_release_the_marketplace_could_not_deliver_is_replayed_and_confirmed_o
         .await;
     assert_eq!(replayed, 1);
 
-    let again = reconcile_once(&app.pool, &market, PRODUCT).await.unwrap();
+    let again = reconcile_once(&app.pool, &market, PRODUCT, &app.notifier())
+        .await
+        .unwrap();
     assert_eq!(again.notifications_applied, 0);
 }
 
@@ -72,7 +76,9 @@ async fn an_instance_closed_without_any_spi_call_is_found_and_released() {
         Some("opened")
     );
 
-    let report = reconcile_once(&app.pool, &market, PRODUCT).await.unwrap();
+    let report = reconcile_once(&app.pool, &market, PRODUCT, &app.notifier())
+        .await
+        .unwrap();
     assert_eq!(report.instances_checked, 2);
     assert_eq!(report.instances_released, 1);
     assert_eq!(

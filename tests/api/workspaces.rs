@@ -78,11 +78,14 @@ async fn a_workspace_moves_to_an_alibaba_instance_and_back_after_its_release() {
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains("still open"));
 
-    // Released on the marketplace: the user may move it.
+    // Released on the marketplace: the system moved it back (R6), so there is
+    // nothing left for the user to change.
     app.market_operate(&instance, "release", true).await;
-    let res = change(&app, &ws, &[("method", "billing_center")]).await;
-    assert_eq!(res.status(), 303);
     assert_eq!(method_of(&app, &ws).await, "billing_center");
+    let history = app.get_text("/billing/history").await;
+    assert!(history.contains("Instance closed on the marketplace"));
+    let res = change(&app, &ws, &[("method", "billing_center")]).await;
+    assert!(res.text().await.unwrap().contains("already settled this way"));
 }
 
 #[tokio::test]

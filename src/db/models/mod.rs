@@ -6,6 +6,7 @@ pub mod console_user;
 pub mod email_code;
 pub mod email_outbox;
 pub mod login_throttle;
+pub mod notice;
 pub mod password_reset;
 pub mod session;
 pub mod settlement_change;

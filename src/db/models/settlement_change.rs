@@ -88,3 +88,33 @@ pub async fn record(conn: &mut AsyncPgConnection, change: &NewSettlementChange<'
         .await
         .map(drop)
 }
+
+/// One row per switched workspace, in one statement (a release may switch
+/// a thousand).
+pub async fn record_many(
+    conn: &mut AsyncPgConnection,
+    switched: &[crate::db::models::notice::NoticeWorkspace],
+    instance_id: &str,
+    reason: &str,
+    actor: &str,
+) -> QueryResult<()> {
+    if switched.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<NewSettlementChange<'_>> = switched
+        .iter()
+        .map(|w| NewSettlementChange {
+            workspace_id: &w.id,
+            from_method: Some(&w.from),
+            to_method: &w.to,
+            aliyun_instance_id: Some(instance_id),
+            reason,
+            actor,
+        })
+        .collect();
+    diesel::insert_into(settlement_changes::table)
+        .values(&rows)
+        .execute(conn)
+        .await
+        .map(drop)
+}

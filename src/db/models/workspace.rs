@@ -119,6 +119,47 @@ impl Workspace {
             .await
     }
 
+    /// Locks every workspace bound to an instance, in id order (the lock
+    /// order everywhere: workspace rows, then the instance row).
+    pub async fn lock_bound_to(
+        conn: &mut AsyncPgConnection,
+        instance_id: &str,
+    ) -> QueryResult<Vec<Workspace>> {
+        workspaces::table
+            .filter(workspaces::aliyun_instance_id.eq(instance_id))
+            .order(workspaces::id)
+            .select(Workspace::as_select())
+            .for_update()
+            .load(conn)
+            .await
+    }
+
+    /// R7: the workspaces of an expired instance keep working until `deadline`.
+    pub async fn start_grace(
+        conn: &mut AsyncPgConnection,
+        instance_id: &str,
+        deadline: DateTime<Utc>,
+    ) -> QueryResult<usize> {
+        diesel::update(workspaces::table.filter(workspaces::aliyun_instance_id.eq(instance_id)))
+            .set((
+                workspaces::status.eq("grace"),
+                workspaces::grace_deadline.eq(Some(deadline)),
+            ))
+            .execute(conn)
+            .await
+    }
+
+    /// A renewed instance's workspaces are active again.
+    pub async fn end_grace(conn: &mut AsyncPgConnection, instance_id: &str) -> QueryResult<usize> {
+        diesel::update(workspaces::table.filter(workspaces::aliyun_instance_id.eq(instance_id)))
+            .set((
+                workspaces::status.eq("active"),
+                workspaces::grace_deadline.eq(None::<DateTime<Utc>>),
+            ))
+            .execute(conn)
+            .await
+    }
+
     /// An account's workspaces in grace or locked, soonest deadline first.
     pub async fn needing_attention(
         conn: &mut AsyncPgConnection,

@@ -60,7 +60,9 @@ pub async fn spi(
     let now = chrono::Utc::now();
     let mut conn = state.pool.get().await?;
     let reply = conn
-        .transaction(async |conn| spi::handle(conn, &params, Source::Spi, &product_code, now).await)
+        .transaction(async |conn| {
+            spi::handle(conn, &params, Source::Spi, &product_code, &state.notifier, now).await
+        })
         .await?;
     metrics::counter!("spi_calls_total", "action" => action.clone()).increment(1);
     Ok(match reply {

@@ -4,5 +4,6 @@
 pub mod account;
 pub mod cloud_accounts;
 pub mod history;
+pub mod notices;
 pub mod overview;
 pub mod workspaces;

@@ -1,0 +1,104 @@
+//! GET `/notices/{token}`: the emailed notice, readable without logging in
+//! (the token is the capability). Not indexed, no referrer, no secrets.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderValue, REFERRER_POLICY};
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use crate::db::models::notice::{Notice, NoticeWorkspace};
+use crate::db::models::site;
+use crate::error::AppError;
+use crate::page::{PageContext, render};
+use crate::startup::AppState;
+
+/// A notice as a page shows it.
+pub struct NoticeView {
+    pub kind: String,
+    pub reason: String,
+    pub instance_id: String,
+    pub time: String,
+    pub time_utc: String,
+    /// (workspace, site name).
+    pub workspaces: Vec<(NoticeWorkspace, String)>,
+}
+
+impl NoticeView {
+    /// Message ids of this kind of notice.
+    pub fn title_key(&self) -> String {
+        format!("notice-{}-title", self.kind)
+    }
+
+    pub fn intro_key(&self) -> String {
+        format!("email-notice-{}-intro", self.kind)
+    }
+
+    pub fn meaning_key(&self) -> String {
+        format!("notice-{}-meaning", self.kind)
+    }
+
+    pub fn reason_key(&self) -> String {
+        format!("reason-{}", self.reason)
+    }
+
+    /// The view of `notice` in the page's language.
+    pub fn new(notice: &Notice, state: &AppState, ctx: &PageContext) -> Self {
+        NoticeView {
+            kind: notice.kind.clone(),
+            reason: notice.reason.clone(),
+            instance_id: notice.instance_id.clone(),
+            time: crate::time::shanghai_minute(notice.created_at),
+            time_utc: notice.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            workspaces: notice
+                .workspace_list()
+                .into_iter()
+                .map(|w| {
+                    let name = site::find(&state.sites, &w.site)
+                        .map_or_else(|| w.site.clone(), |s| s.name(ctx.lang).to_string());
+                    (w, name)
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "notices/show.html")]
+struct NoticePage {
+    ctx: PageContext,
+    notice: NoticeView,
+}
+
+#[derive(Template)]
+#[template(path = "notices/invalid.html")]
+struct InvalidPage {
+    ctx: PageContext,
+}
+
+fn private(mut res: HttpResponse) -> HttpResponse {
+    res.headers_mut()
+        .insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    res.headers_mut().insert(
+        actix_web::http::header::HeaderName::from_static("x-robots-tag"),
+        HeaderValue::from_static("noindex, nofollow"),
+    );
+    res
+}
+
+/// GET `/notices/{token}`.
+pub async fn show(
+    ctx: PageContext,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let mut conn = state.pool.get().await?;
+    let found = Notice::by_token(&mut conn, &crate::auth::token_hash(&token), chrono::Utc::now()).await?;
+    drop(conn);
+    match found {
+        Some(notice) => {
+            let view = NoticeView::new(&notice, &state, &ctx);
+            render(StatusCode::OK, &NoticePage { ctx, notice: view }).map(private)
+        }
+        None => render(StatusCode::NOT_FOUND, &InvalidPage { ctx }).map(private),
+    }
+}
