@@ -41,6 +41,8 @@ enum Command {
     },
     /// Pull failed marketplace notifications and check claimed instances once.
     Reconcile,
+    /// Lock the workspaces whose grace period has ended (R7), once.
+    Sweep,
     /// Billing Center accounts.
     Account {
         #[command(subcommand)]
@@ -104,6 +106,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Reconcile => reconcile(settings).await,
+        Command::Sweep => {
+            let url = settings.database_url.expose_secret();
+            crate::db::run_migrations(url).await?;
+            let pool = crate::db::pool(url, 1)?;
+            let locked =
+                crate::billing::instances::sweep(&pool, &notifier_of(&settings)?, chrono::Utc::now()).await?;
+            println!("Swept: {locked} workspace(s) locked.");
+            Ok(())
+        }
         Command::HashRate { threads, seconds } => {
             let rate = crate::auth::password::raw_hash_rate(threads, std::time::Duration::from_secs(seconds));
             println!("{rate:.1} hashes/s with {threads} thread(s)");
@@ -188,6 +199,17 @@ async fn list_workspaces(settings: Settings, username: &str) -> anyhow::Result<(
     Ok(())
 }
 
+/// Links in emails sent by a command point where the portal serves.
+fn notifier_of(settings: &Settings) -> anyhow::Result<crate::billing::notices::Notifier> {
+    Ok(crate::billing::notices::Notifier {
+        public_url: match &settings.public_url {
+            Some(url) => url.clone(),
+            None => url::Url::parse(&format!("http://{}", settings.listen))?,
+        },
+        brand: settings.brand_name.clone(),
+    })
+}
+
 async fn reconcile(settings: Settings) -> anyhow::Result<()> {
     let Some(endpoint) = settings.aliyun.market_endpoint.clone().or_else(|| {
         settings
@@ -206,13 +228,7 @@ async fn reconcile(settings: Settings) -> anyhow::Result<()> {
     let url = settings.database_url.expose_secret();
     crate::db::run_migrations(url).await?;
     let pool = crate::db::pool(url, 2)?;
-    let notifier = crate::billing::notices::Notifier {
-        public_url: settings
-            .public_url
-            .clone()
-            .map_or_else(|| url::Url::parse(&format!("http://{}", settings.listen)), Ok)?,
-        brand: settings.brand_name.clone(),
-    };
+    let notifier = notifier_of(&settings)?;
     let report = crate::marketplace::reconciler::reconcile_once(
         &pool,
         &market,

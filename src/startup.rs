@@ -197,6 +197,7 @@ impl Application {
             self.settings.outbox,
         ));
         tokio::spawn(housekeeping(self.pool.clone(), self.settings.clone()));
+        tokio::spawn(sweeper(self.pool.clone(), self.notifier.clone()));
         tokio::spawn(crate::marketplace::reconciler::run(
             self.pool.clone(),
             self.market,
@@ -241,6 +242,17 @@ fn security_headers(secure: bool) -> DefaultHeaders {
 
 /// Deletes what can no longer be used: expired sessions, stale throttle
 /// counters, spent reset tokens.
+/// Locks workspaces whose grace ended (R7), every minute.
+async fn sweeper(pool: DbPool, notifier: crate::billing::notices::Notifier) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        if let Err(e) = crate::billing::instances::sweep(&pool, &notifier, chrono::Utc::now()).await {
+            tracing::warn!(error = %format!("{e:#}"), "sweep");
+        }
+    }
+}
+
 async fn housekeeping(pool: DbPool, settings: Settings) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {

@@ -1,6 +1,14 @@
 //! Binding a workspace to a settlement method: R3 (the site's methods), R1
 //! (verify the instance) and R2 (claim it). Registration, a new workspace and
 //! a settlement change all come through [`bind`]. Run inside a transaction.
+//!
+//! Locks: a settlement change holds its workspace row, then locks the instance
+//! it binds (the claim is a conditional update; a registered instance is
+//! locked and re-read). A release or expiry locks the instance, then the
+//! workspaces bound to it. So a binding either commits before the release
+//! sees the instance (and is switched back by it) or finds it released; and no
+//! cycle is possible, since a release only waits for workspaces already bound
+//! to its instance, which a binding never locks.
 
 use diesel_async::AsyncPgConnection;
 
@@ -80,7 +88,7 @@ pub async fn bind(
             }
         }
         Target::Registered { instance_id } => {
-            let registered = AliyunInstance::find(conn, instance_id.as_ref())
+            let registered = AliyunInstance::lock(conn, instance_id.as_ref())
                 .await?
                 .is_some_and(|i| i.claimed_by == Some(account.id) && i.status() == InstanceStatus::Opened);
             Ok(if registered {

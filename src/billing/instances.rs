@@ -180,7 +180,6 @@ pub async fn on_instance_expired(
     notifier: &Notifier,
     now: DateTime<Utc>,
 ) -> QueryResult<Change> {
-    let bound = Workspace::lock_bound_to(conn, instance_id).await?;
     let Some(instance) = AliyunInstance::lock(conn, instance_id).await? else {
         return Ok(Change::UnknownInstance);
     };
@@ -188,6 +187,7 @@ pub async fn on_instance_expired(
     if instance.status() != InstanceStatus::Opened || stale {
         return Ok(Change::Unchanged);
     }
+    let bound = Workspace::lock_bound_to(conn, instance_id).await?;
     let change = InstanceChange {
         status: Some(InstanceStatus::Expired.code()),
         expired_at: Some(now),
@@ -244,14 +244,16 @@ pub async fn on_instance_released(
     notifier: &Notifier,
     now: DateTime<Utc>,
 ) -> QueryResult<Change> {
-    // Lock order: workspace rows, then the instance row (as a settlement change).
-    let bound = Workspace::lock_bound_to(conn, instance_id).await?;
+    // The instance first: a settlement change binding a workspace to it holds
+    // that workspace and waits here, so once we hold the instance every
+    // workspace bound to it is visible to the next statement (see binding.rs).
     let Some(instance) = AliyunInstance::lock(conn, instance_id).await? else {
         return Ok(Change::UnknownInstance);
     };
     if instance.status() == InstanceStatus::Released {
         return Ok(Change::Unchanged);
     }
+    let bound = Workspace::lock_bound_to(conn, instance_id).await?;
     let change = InstanceChange {
         status: Some(InstanceStatus::Released.code()),
         released_at: Some(now),
@@ -295,4 +297,60 @@ pub async fn on_instance_released(
         "instance released"
     );
     Ok(Change::Applied)
+}
+
+/// R7's deadline: the workspaces of instances still expired when their grace
+/// ends are locked, and each claiming account is told (one notice and email
+/// per instance). Safe to run anywhere at any time: a workspace is locked once.
+pub async fn sweep(
+    pool: &crate::db::DbPool,
+    notifier: &Notifier,
+    now: DateTime<Utc>,
+) -> anyhow::Result<usize> {
+    use diesel_async::AsyncConnection;
+    let mut conn = pool.get().await?;
+    let instances = Workspace::instances_past_grace(&mut conn, now).await?;
+    let mut locked = 0;
+    for instance_id in instances {
+        locked += conn
+            .transaction(async |conn| {
+                let Some(instance) = AliyunInstance::lock(conn, &instance_id).await? else {
+                    return Ok(0);
+                };
+                if instance.status() != InstanceStatus::Expired {
+                    // Renewed or released meanwhile: those paths settle the workspaces.
+                    return Ok(0);
+                }
+                let workspaces = Workspace::lock_past_grace(conn, &instance_id, now).await?;
+                if let (Some(account_id), false) = (instance.claimed_by, workspaces.is_empty()) {
+                    let listed: Vec<NoticeWorkspace> = workspaces
+                        .iter()
+                        .map(|w| NoticeWorkspace {
+                            id: w.id.clone(),
+                            name: w.name.clone(),
+                            site: w.site.clone(),
+                            from: w.settlement_method.clone(),
+                            to: w.settlement_method.clone(),
+                        })
+                        .collect();
+                    notices::notify(
+                        conn,
+                        notifier,
+                        account_id,
+                        &instance_id,
+                        NoticeKind::Lock,
+                        "marketplace_expiry",
+                        &listed,
+                        now,
+                    )
+                    .await?;
+                }
+                Ok::<_, diesel::result::Error>(workspaces.len())
+            })
+            .await?;
+    }
+    if locked > 0 {
+        tracing::info!(locked, "workspaces locked after their grace period");
+    }
+    Ok(locked)
 }

@@ -2,7 +2,7 @@
 //! with the workspace row locked so that two concurrent changes of the same
 //! workspace serialise (the second then meets R4).
 //!
-//! Lock order, everywhere: workspace rows before instance rows.
+//! Lock order: see `billing::binding`.
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use chrono_tz::Asia::Shanghai;

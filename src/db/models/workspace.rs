@@ -119,8 +119,8 @@ impl Workspace {
             .await
     }
 
-    /// Locks every workspace bound to an instance, in id order (the lock
-    /// order everywhere: workspace rows, then the instance row).
+    /// Locks every workspace bound to an instance, in id order (after the
+    /// instance row: see `billing::binding`).
     pub async fn lock_bound_to(
         conn: &mut AsyncPgConnection,
         instance_id: &str,
@@ -147,6 +147,40 @@ impl Workspace {
             ))
             .execute(conn)
             .await
+    }
+
+    /// Instances with workspaces whose grace ended by `now`.
+    pub async fn instances_past_grace(
+        conn: &mut AsyncPgConnection,
+        now: DateTime<Utc>,
+    ) -> QueryResult<Vec<String>> {
+        workspaces::table
+            .filter(workspaces::status.eq("grace"))
+            .filter(workspaces::grace_deadline.le(now))
+            .filter(workspaces::aliyun_instance_id.is_not_null())
+            .select(workspaces::aliyun_instance_id.assume_not_null())
+            .distinct()
+            .load(conn)
+            .await
+    }
+
+    /// Locks the workspaces of `instance_id` whose grace ended by `now`;
+    /// returns them.
+    pub async fn lock_past_grace(
+        conn: &mut AsyncPgConnection,
+        instance_id: &str,
+        now: DateTime<Utc>,
+    ) -> QueryResult<Vec<Workspace>> {
+        diesel::update(
+            workspaces::table
+                .filter(workspaces::aliyun_instance_id.eq(instance_id))
+                .filter(workspaces::status.eq("grace"))
+                .filter(workspaces::grace_deadline.le(now)),
+        )
+        .set(workspaces::status.eq("locked"))
+        .returning(Workspace::as_returning())
+        .get_results(conn)
+        .await
     }
 
     /// A renewed instance's workspaces are active again.

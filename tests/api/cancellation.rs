@@ -1,0 +1,343 @@
+use serde_json::json;
+
+use billing_center::marketplace::reconciler::reconcile_once;
+
+use crate::helpers::{PRODUCT, TestAccount, TestApp, link_in, spawn_app, spawn_app_with};
+
+const UID: &str = "1234567890123456";
+
+/// A purchased instance claimed by `account`, settling one workspace per
+/// name on the given sites.
+async fn bound(app: &TestApp, account: &TestAccount, workspaces: &[(&str, &str)]) -> String {
+    let instance = app.market_purchase(UID).await["instance_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.execute(&format!(
+        "UPDATE aliyun_instances SET claimed_by = {} WHERE instance_id = '{instance}'",
+        account.id
+    ))
+    .await;
+    for (name, site) in workspaces {
+        let id = billing_center::db::models::workspace::new_id();
+        app.execute(&format!(
+            "INSERT INTO workspaces (id, name, site, language, account_id, settlement_method, aliyun_instance_id) VALUES ('{id}', '{name}', '{site}', 'en', {}, 'aliyun', '{instance}')",
+            account.id
+        ))
+        .await;
+    }
+    instance
+}
+
+async fn release(app: &TestApp, instance: &str) -> (u16, serde_json::Value) {
+    app.spi_json(&[
+        ("action", "releaseInstance"),
+        ("instanceId", instance),
+        ("isRefund", "false"),
+    ])
+    .await
+}
+
+#[tokio::test]
+async fn a_release_switches_every_workspace_and_mails_a_link_to_the_notice() {
+    let app = spawn_app().await;
+    let alice = app.create_account("alice").await;
+    let instance = bound(
+        &app,
+        &alice,
+        &[("Production", "cn1"), ("Staging", "cn1"), ("Hong Kong", "cn6")],
+    )
+    .await;
+
+    app.market_operate(&instance, "release", true).await;
+
+    assert_eq!(app.instance_status(&instance).await.as_deref(), Some("released"));
+    assert_eq!(app.count("SELECT count(*) AS n FROM workspaces WHERE settlement_method = 'billing_center' AND aliyun_instance_id IS NULL").await, 3);
+    assert_eq!(app.count("SELECT count(*) AS n FROM settlement_changes WHERE reason = 'marketplace_release' AND from_method = 'aliyun'").await, 3);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) AS n FROM notices WHERE kind = 'release' AND jsonb_array_length(workspaces) = 3"
+        )
+        .await,
+        1
+    );
+
+    let emails = app.wait_for_emails(&alice.email, 1).await;
+    let email = &emails[0];
+    assert!(
+        email.subject.contains(&instance) && email.subject.contains("3 workspaces"),
+        "{}",
+        email.subject
+    );
+    let link = link_in(&email.text, &app.url("/notices/"));
+    for part in [&email.text, &email.html] {
+        assert!(part.contains(&link));
+        for name in ["Production", "Staging", "Hong Kong"] {
+            assert!(part.contains(name), "{name}");
+        }
+        assert!(part.contains("deducted from your Billing Center balance"));
+    }
+    assert!(email.text.contains("(UTC+8)") && email.text.contains("UTC"));
+
+    // The link opens the notice without logging in.
+    let res = reqwest::get(&link).await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["referrer-policy"], "no-referrer");
+    assert!(
+        res.headers()["x-robots-tag"]
+            .to_str()
+            .unwrap()
+            .contains("noindex")
+    );
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Your Alibaba Cloud instance was closed"));
+    assert!(page.contains("Hong Kong") && page.contains("China Region 6 (Hong Kong)"));
+    assert!(page.contains("Alibaba Cloud account") && page.contains("Billing Center account"));
+    assert!(page.contains("Log in to the Billing Center"));
+    assert!(
+        !page.contains(&alice.email),
+        "no account details on the public page"
+    );
+
+    app.login("alice").await;
+    let notices = app.get_text("/billing/notices").await;
+    assert!(notices.contains("Your Alibaba Cloud instance was closed") && notices.contains("Staging"));
+}
+
+#[tokio::test]
+async fn a_release_with_no_workspace_still_tells_the_claiming_account_and_unclaimed_ones_tell_nobody() {
+    let app = spawn_app().await;
+    let alice = app.create_account("alice").await;
+    let claimed = bound(&app, &alice, &[]).await;
+    let unclaimed = app.market_purchase(UID).await["instance_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    release(&app, &claimed).await;
+    release(&app, &unclaimed).await;
+    let emails = app.wait_for_emails(&alice.email, 1).await;
+    assert!(
+        emails[0]
+            .text
+            .contains("No workspace was settled by this instance")
+    );
+    assert_eq!(app.count("SELECT count(*) AS n FROM notices").await, 1);
+    assert_eq!(app.count("SELECT count(*) AS n FROM email_outbox").await, 1);
+}
+
+#[tokio::test]
+async fn repeated_and_concurrent_releases_make_one_notice_and_one_email() {
+    let app = spawn_app().await;
+    let alice = app.create_account("alice").await;
+    let instance = bound(&app, &alice, &[("Production", "cn1")]).await;
+    let (a, b, c) = tokio::join!(
+        release(&app, &instance),
+        release(&app, &instance),
+        release(&app, &instance)
+    );
+    for (status, body) in [a, b, c] {
+        assert_eq!((status, body), (200, json!({ "success": true })));
+    }
+    release(&app, &instance).await;
+    app.wait_for_emails(&alice.email, 1).await;
+    assert_eq!(app.count("SELECT count(*) AS n FROM notices").await, 1);
+    assert_eq!(app.count("SELECT count(*) AS n FROM email_outbox").await, 1);
+    assert_eq!(app.count("SELECT count(*) AS n FROM settlement_changes").await, 1);
+}
+
+#[tokio::test]
+async fn a_release_racing_a_settlement_change_leaves_nothing_bound_to_the_released_instance() {
+    let app = spawn_app().await;
+    let alice = app.create_account("alice").await;
+    let instance = bound(&app, &alice, &[("Production", "cn1")]).await;
+    let ws = billing_center::db::models::workspace::new_id();
+    app.execute(&format!(
+        "INSERT INTO workspaces (id, name, site, language, account_id, settlement_method) VALUES ('{ws}', 'Moving', 'cn1', 'en', {}, 'billing_center')",
+        alice.id
+    ))
+    .await;
+    app.login("alice").await;
+    let path = format!("/billing/workspaces/{ws}/settlement");
+    let fields = [
+        ("method", "registered"),
+        ("registered_instance_id", instance.as_str()),
+    ];
+    let (changed, released) = tokio::join!(app.post_form(&path, &fields), release(&app, &instance));
+    assert_eq!(released.0, 200);
+    assert!([303, 422].contains(&changed.status().as_u16()));
+    let bound_to_released = app
+        .count(&format!(
+            "SELECT count(*) AS n FROM workspaces WHERE aliyun_instance_id = '{instance}'"
+        ))
+        .await;
+    assert_eq!(bound_to_released, 0);
+    assert_eq!(app.count("SELECT count(*) AS n FROM notices").await, 1);
+}
+
+#[tokio::test]
+async fn an_expiry_starts_a_grace_period_that_a_renewal_ends() {
+    let app = spawn_app().await;
+    let alice = app.create_account("alice").await;
+    let instance = bound(&app, &alice, &[("Production", "cn1")]).await;
+    app.market_operate(&instance, "expire", true).await;
+    let grace = app
+        .count("SELECT count(*) AS n FROM workspaces WHERE status = 'grace' AND grace_deadline BETWEEN now() + interval '13 days 23 hours' AND now() + interval '14 days 1 hour'")
+        .await;
+    assert_eq!(grace, 1);
+    let emails = app.wait_for_emails(&alice.email, 1).await;
+    assert!(emails[0].subject.contains("expired") && emails[0].subject.contains("14 days of grace"));
+    assert_eq!(
+        app.count(
+            "SELECT count(*) AS n FROM notices WHERE kind = 'expiry' AND reason = 'marketplace_expiry'"
+        )
+        .await,
+        1
+    );
+    app.login("alice").await;
+    assert!(app.get_text("/billing").await.contains("is in its grace period"));
+
+    app.market_operate(&instance, "renew", true).await;
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM workspaces WHERE status = 'active' AND grace_deadline IS NULL")
+            .await,
+        1
+    );
+    assert_eq!(app.instance_status(&instance).await.as_deref(), Some("opened"));
+}
+
+#[tokio::test]
+async fn after_the_deadline_workspaces_lock_until_the_user_switches_them() {
+    let app = spawn_app().await;
+    let alice = app.create_account("alice").await;
+    let instance = bound(&app, &alice, &[("Production", "cn1")]).await;
+    app.market_operate(&instance, "expire", true).await;
+    app.execute("UPDATE workspaces SET grace_deadline = now() - interval '1 minute'")
+        .await;
+    let locked = billing_center::billing::instances::sweep(&app.pool, &app.notifier(), chrono::Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(locked, 1);
+    assert_eq!(
+        billing_center::billing::instances::sweep(&app.pool, &app.notifier(), chrono::Utc::now())
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM workspaces WHERE status = 'locked'")
+            .await,
+        1
+    );
+    let emails = app.wait_for_emails(&alice.email, 2).await;
+    assert!(emails[0].subject.contains("locked"));
+
+    // R5 lets a workspace leave an expired instance; switching unlocks it.
+    app.login("alice").await;
+    let ws = app.count("SELECT count(*) AS n FROM workspaces").await;
+    assert_eq!(ws, 1);
+    let list = app.get_text("/billing/workspaces").await;
+    let id = format!(
+        "wksp_{}",
+        &list.split("/billing/workspaces/wksp_").nth(1).unwrap()[..32]
+    );
+    let res = app
+        .post_form(
+            &format!("/billing/workspaces/{id}/settlement"),
+            &[("method", "billing_center")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(app.count("SELECT count(*) AS n FROM workspaces WHERE status = 'active' AND settlement_method = 'billing_center'").await, 1);
+}
+
+#[tokio::test]
+async fn unknown_tampered_and_expired_notice_links_are_not_found() {
+    let app = spawn_app().await;
+    let alice = app.create_account("alice").await;
+    let instance = bound(&app, &alice, &[("Production", "cn1")]).await;
+    release(&app, &instance).await;
+    let emails = app.wait_for_emails(&alice.email, 1).await;
+    let link = link_in(&emails[0].text, &app.url("/notices/"));
+    let tampered = format!("{}x", &link[..link.len() - 1]);
+    for url in [tampered, app.url("/notices/unknown"), app.url("/notices/%00")] {
+        let res = reqwest::get(&url).await.unwrap();
+        assert_eq!(res.status(), 404, "{url}");
+        assert!(
+            res.text()
+                .await
+                .unwrap()
+                .contains("This notice link is invalid or has expired")
+        );
+    }
+    app.execute("UPDATE notices SET expires_at = now() - interval '1 second'")
+        .await;
+    assert_eq!(reqwest::get(&link).await.unwrap().status(), 404);
+}
+
+#[tokio::test]
+async fn a_release_while_smtp_refuses_commits_and_mails_once_after_recovery() {
+    let app = spawn_app().await;
+    let alice = app.create_account("alice").await;
+    let instance = bound(&app, &alice, &[("Production", "cn1")]).await;
+    app.smtp_refuse(3600).await;
+    assert_eq!(release(&app, &instance).await.0, 200);
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM workspaces WHERE settlement_method = 'billing_center'")
+            .await,
+        1
+    );
+    app.wait_for_count(
+        "SELECT coalesce(max(attempts), 0)::bigint AS n FROM email_outbox",
+        1,
+    )
+    .await;
+    assert!(app.emails_to(&alice.email).await.is_empty());
+    app.smtp_refuse(0).await;
+    app.wait_for_emails(&alice.email, 1).await;
+    app.wait_for_count("SELECT count(*) AS n FROM email_outbox WHERE status = 'sent'", 1)
+        .await;
+    assert_eq!(app.emails_to(&alice.email).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_lost_release_still_reaches_the_account_through_the_reconciler() {
+    let app = spawn_app_with(&[("APP_SANDBOX_SPI_RETRY_MS", "20,20")]).await;
+    let alice = app.create_account("alice").await;
+    let failed = bound(&app, &alice, &[("Production", "cn1")]).await;
+    let silent = bound(&app, &alice, &[("Staging", "cn6")]).await;
+    app.market_faults(json!({ "spi_unreachable_seconds": 60 })).await;
+    app.market_operate(&failed, "release", true).await;
+    app.market_operate(&silent, "release", false).await;
+    let market = app.market_client();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while market.failed_notifications(1, 10).await.unwrap().total_count == 0 {
+        assert!(std::time::Instant::now() < deadline);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    let report = reconcile_once(&app.pool, &market, PRODUCT, &app.notifier())
+        .await
+        .unwrap();
+    assert_eq!(report.notifications_applied, 1);
+    assert_eq!(report.instances_released, 1);
+    reconcile_once(&app.pool, &market, PRODUCT, &app.notifier())
+        .await
+        .unwrap();
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM workspaces WHERE settlement_method = 'billing_center'")
+            .await,
+        2
+    );
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM notices WHERE reason = 'marketplace_release'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM notices WHERE reason = 'reconciliation'")
+            .await,
+        1
+    );
+    app.wait_for_emails(&alice.email, 2).await;
+    assert_eq!(app.count("SELECT count(*) AS n FROM email_outbox").await, 2);
+}
