@@ -201,3 +201,57 @@ async fn j4_change_settlement() {
     b.shot("history").await;
     b.finish().await;
 }
+
+/// J5: the buyer closes the instance in the marketplace; an email arrives with
+/// a link to the cancellation notice; after logging in, the workspaces settle
+/// by the Billing Center account.
+#[tokio::test]
+async fn j5_cancellation() {
+    let app = spawn_app().await;
+    let alice = app.create_account("alice").await;
+    let uid = "1234567890123456";
+    let instance_id = app.market_purchase(uid).await["instance_id"].as_str().unwrap().to_string();
+    app.execute(&format!("UPDATE aliyun_instances SET claimed_by = {} WHERE instance_id = '{instance_id}'", alice.id)).await;
+    for (name, site) in [("Production", "cn1"), ("Hong Kong", "cn6")] {
+        let id = billing_center::db::models::workspace::new_id();
+        app.execute(&format!(
+            "INSERT INTO workspaces (id, name, site, language, account_id, settlement_method, aliyun_instance_id) VALUES ('{id}', '{name}', '{site}', 'en', {}, 'aliyun', '{instance_id}')",
+            alice.id
+        ))
+        .await;
+    }
+    let Some(mut b) = Browser::start("j5-cancellation").await else { return };
+
+    b.goto(&format!("{}/market/purchased?ali_uid={uid}", app.sandbox)).await;
+    b.shot("purchased-services").await;
+    b.click(&format!("a[href='/market/instances/{instance_id}/close']")).await;
+    b.wait_for("button.orange").await;
+    b.shot("business-closure").await;
+    b.click_to("button.orange", "/market/purchased").await;
+    assert!(b.text(&format!("[data-instance-id='{instance_id}'] .status")).await.contains("Closed"));
+    b.shot("closed").await;
+
+    app.wait_for_emails(&alice.email, 1).await;
+    b.goto(&format!("{}/mailbox?to={}", app.sandbox, alice.email)).await;
+    b.shot("mailbox").await;
+    b.click("table.messages a").await;
+    b.wait_for("pre.body").await;
+    b.shot("email").await;
+    b.click("pre.body a[href*='/notices/']").await;
+    b.wait_for("table.data").await;
+    let notice = b.page_text().await;
+    assert!(notice.contains("Your Alibaba Cloud instance was closed"));
+    assert!(notice.contains("Production") && notice.contains("Hong Kong") && notice.contains(&instance_id));
+    b.shot("notice").await;
+
+    b.click("a.button.primary").await;
+    b.wait_for("input[name=login]").await;
+    b.fill("login", "alice").await;
+    b.fill("password", PASSWORD).await;
+    b.click_to("form button.primary", "/billing/workspaces").await;
+    let rows = b.text("table.data tbody").await;
+    assert!(!rows.contains("Alibaba Cloud account"), "{rows}");
+    assert_eq!(rows.matches("Billing Center account").count(), 2, "{rows}");
+    b.shot("workspaces-on-billing-center").await;
+    b.finish().await;
+}
