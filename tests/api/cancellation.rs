@@ -341,3 +341,63 @@ async fn a_lost_release_still_reaches_the_account_through_the_reconciler() {
     app.wait_for_emails(&alice.email, 2).await;
     assert_eq!(app.count("SELECT count(*) AS n FROM email_outbox").await, 2);
 }
+
+#[tokio::test]
+async fn a_change_before_a_release_is_switched_back_and_one_after_it_is_refused() {
+    let app = spawn_app().await;
+    let alice = app.create_account("alice").await;
+    let first = bound(&app, &alice, &[("Production", "cn1")]).await;
+    let second = bound(&app, &alice, &[]).await;
+    let mut ids = Vec::new();
+    for name in ["Early", "Late"] {
+        let id = billing_center::db::models::workspace::new_id();
+        app.execute(&format!(
+            "INSERT INTO workspaces (id, name, site, language, account_id, settlement_method) VALUES ('{id}', '{name}', 'cn1', 'en', {}, 'billing_center')",
+            alice.id
+        ))
+        .await;
+        ids.push(id);
+    }
+    app.login("alice").await;
+    let to = |instance: &str| {
+        vec![
+            ("method".to_string(), "registered".to_string()),
+            ("registered_instance_id".to_string(), instance.to_string()),
+        ]
+    };
+    let post = |id: &str, fields: Vec<(String, String)>| {
+        let app = &app;
+        let path = format!("/billing/workspaces/{id}/settlement");
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            app.post_form(&path, &fields).await
+        }
+    };
+
+    // The change commits first: the release finds the workspace bound and switches it back.
+    assert_eq!(post(&ids[0], to(&first)).await.status(), 303);
+    release(&app, &first).await;
+    let early = app
+        .count(&format!(
+            "SELECT count(*) AS n FROM workspaces WHERE id = '{}' AND settlement_method = 'billing_center'",
+            ids[0]
+        ))
+        .await;
+    assert_eq!(early, 1);
+    assert_eq!(
+        app.count("SELECT jsonb_array_length(workspaces)::bigint AS n FROM notices")
+            .await,
+        2
+    );
+
+    // The release commits first: the change is refused.
+    release(&app, &second).await;
+    let res = post(&ids[1], to(&second)).await;
+    assert_eq!(res.status(), 422);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Choose one of the open instances registered on this account.")
+    );
+}

@@ -210,8 +210,15 @@ async fn j5_cancellation() {
     let app = spawn_app().await;
     let alice = app.create_account("alice").await;
     let uid = "1234567890123456";
-    let instance_id = app.market_purchase(uid).await["instance_id"].as_str().unwrap().to_string();
-    app.execute(&format!("UPDATE aliyun_instances SET claimed_by = {} WHERE instance_id = '{instance_id}'", alice.id)).await;
+    let instance_id = app.market_purchase(uid).await["instance_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.execute(&format!(
+        "UPDATE aliyun_instances SET claimed_by = {} WHERE instance_id = '{instance_id}'",
+        alice.id
+    ))
+    .await;
     for (name, site) in [("Production", "cn1"), ("Hong Kong", "cn6")] {
         let id = billing_center::db::models::workspace::new_id();
         app.execute(&format!(
@@ -220,19 +227,28 @@ async fn j5_cancellation() {
         ))
         .await;
     }
-    let Some(mut b) = Browser::start("j5-cancellation").await else { return };
+    let Some(mut b) = Browser::start("j5-cancellation").await else {
+        return;
+    };
 
-    b.goto(&format!("{}/market/purchased?ali_uid={uid}", app.sandbox)).await;
+    b.goto(&format!("{}/market/purchased?ali_uid={uid}", app.sandbox))
+        .await;
     b.shot("purchased-services").await;
-    b.click(&format!("a[href='/market/instances/{instance_id}/close']")).await;
+    b.click(&format!("a[href='/market/instances/{instance_id}/close']"))
+        .await;
     b.wait_for("button.orange").await;
     b.shot("business-closure").await;
     b.click_to("button.orange", "/market/purchased").await;
-    assert!(b.text(&format!("[data-instance-id='{instance_id}'] .status")).await.contains("Closed"));
+    assert!(
+        b.text(&format!("[data-instance-id='{instance_id}'] .status"))
+            .await
+            .contains("Closed")
+    );
     b.shot("closed").await;
 
     app.wait_for_emails(&alice.email, 1).await;
-    b.goto(&format!("{}/mailbox?to={}", app.sandbox, alice.email)).await;
+    b.goto(&format!("{}/mailbox?to={}", app.sandbox, alice.email))
+        .await;
     b.shot("mailbox").await;
     b.click("table.messages a").await;
     b.wait_for("pre.body").await;
