@@ -50,6 +50,21 @@ pub enum Trigger {
     Reconciliation,
 }
 
+/// The workspaces as a notice lists them, when their settlement stays as it is
+/// (an expiry or a lock).
+fn unchanged(workspaces: &[Workspace]) -> Vec<NoticeWorkspace> {
+    workspaces
+        .iter()
+        .map(|w| NoticeWorkspace {
+            id: w.id.clone(),
+            name: w.name.clone(),
+            site: w.site.clone(),
+            from: w.settlement_method.clone(),
+            to: w.settlement_method.clone(),
+        })
+        .collect()
+}
+
 /// How long the workspaces of an expired instance keep working (R7).
 pub const GRACE: chrono::Duration = chrono::Duration::days(14);
 
@@ -201,16 +216,7 @@ pub async fn on_instance_expired(
             Trigger::Marketplace => "marketplace_expiry",
             Trigger::Reconciliation => "reconciliation",
         };
-        let listed: Vec<NoticeWorkspace> = bound
-            .iter()
-            .map(|w| NoticeWorkspace {
-                id: w.id.clone(),
-                name: w.name.clone(),
-                site: w.site.clone(),
-                from: w.settlement_method.clone(),
-                to: w.settlement_method.clone(),
-            })
-            .collect();
+        let listed = unchanged(&bound);
         notices::notify(
             conn,
             notifier,
@@ -323,16 +329,7 @@ pub async fn sweep(
                 }
                 let workspaces = Workspace::lock_past_grace(conn, &instance_id, now).await?;
                 if let (Some(account_id), false) = (instance.claimed_by, workspaces.is_empty()) {
-                    let listed: Vec<NoticeWorkspace> = workspaces
-                        .iter()
-                        .map(|w| NoticeWorkspace {
-                            id: w.id.clone(),
-                            name: w.name.clone(),
-                            site: w.site.clone(),
-                            from: w.settlement_method.clone(),
-                            to: w.settlement_method.clone(),
-                        })
-                        .collect();
+                    let listed = unchanged(&workspaces);
                     notices::notify(
                         conn,
                         notifier,
