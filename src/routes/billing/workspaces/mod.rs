@@ -15,20 +15,27 @@ use crate::error::AppError;
 use crate::page::{PageContext, ok};
 use crate::startup::AppState;
 
-/// A workspace with its site's name.
+/// A workspace with its site's name and labels, ready to show.
 pub struct WorkspaceRow {
     pub workspace: Workspace,
     pub site_name: String,
+    pub method_label: String,
+    pub status_label: String,
 }
 
-/// The account's workspaces with site names.
+/// The account's workspaces with site names and labels. Labels are looked up
+/// once per distinct value, not once per row (an account may have hundreds).
 pub fn rows(workspaces: Vec<Workspace>, sites: &[Site], ctx: &PageContext) -> Vec<WorkspaceRow> {
+    let mut labels: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let mut label = |key: String| labels.entry(key).or_insert_with_key(|k| ctx.t(k)).clone();
     workspaces
         .into_iter()
         .map(|workspace| WorkspaceRow {
             site_name: site::find(sites, &workspace.site)
                 .map(|s| s.name(ctx.lang).to_string())
                 .unwrap_or_default(),
+            method_label: label(format!("method-{}", workspace.settlement_method)),
+            status_label: label(format!("workspace-status-{}", workspace.status)),
             workspace,
         })
         .collect()
