@@ -3,6 +3,7 @@
 
 pub mod csrf;
 pub mod guard;
+pub mod login;
 pub mod password;
 pub mod session_store;
 pub mod throttle;

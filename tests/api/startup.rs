@@ -23,61 +23,43 @@ async fn every_migration_reverts_and_applies_again() {
     billing_center::db::run_migrations(&url).await.unwrap();
 }
 
-#[tokio::test]
-async fn the_operator_command_creates_an_account_that_can_log_in() {
-    let app = spawn_app().await;
+/// Runs the binary against `database_url`, typing `stdin` into it.
+fn cli(database_url: &str, args: &[&str], stdin: &str) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_billing-center"))
-        .args([
-            "account",
-            "create",
-            "--username",
-            "carol",
-            "--email",
-            "carol@example.com",
-            "--phone",
-            "13700001111",
-        ])
-        .env("DATABASE_URL", &app.database_url)
+        .args(args)
+        .env("DATABASE_URL", database_url)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"correct horse battery staple\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn the_operator_command_creates_an_account_that_can_log_in() {
+    let app = spawn_app().await;
+    let create = |username: &str, email: &str, phone: &str| {
+        let args = [
+            "account",
+            "create",
+            "--username",
+            username,
+            "--email",
+            email,
+            "--phone",
+            phone,
+        ];
+        cli(&app.database_url, &args, "correct horse battery staple\n")
+    };
+    let out = create("carol", "carol@example.com", "13700001111");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("Created Billing Center account carol"));
     app.login("13700001111").await;
 
     // A second account with the same email is refused with a message naming the flag.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_billing-center"))
-        .args([
-            "account",
-            "create",
-            "--username",
-            "carol2",
-            "--email",
-            "CAROL@example.com",
-            "--phone",
-            "13700002222",
-        ])
-        .env("DATABASE_URL", &app.database_url)
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"correct horse battery staple\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = create("carol2", "CAROL@example.com", "13700002222");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--email"));
 }
@@ -104,13 +86,7 @@ async fn operators_set_arbitrary_settlement_and_list_workspaces() {
         alice.id
     ))
     .await;
-    let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_billing-center"))
-            .args(args)
-            .env("DATABASE_URL", &app.database_url)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| cli(&app.database_url, args, "");
     let out = run(&[
         "account",
         "set-arbitrary-settlement",

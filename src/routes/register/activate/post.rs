@@ -1,12 +1,10 @@
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use secrecy::SecretString;
 
 use super::ActivateForm;
 use super::get::page;
-use crate::auth::password::Verified;
-use crate::auth::throttle::{self, ThrottleKeys};
+use crate::auth::login::{Authenticated, authenticate};
 use crate::billing::Refusal;
 use crate::billing::binding::Target;
 use crate::billing::registration::{ActivationRequest, BillingAccount, activate as activate_workspace};
@@ -42,27 +40,14 @@ async fn join_account(
     if form.billing_password.is_empty() {
         return Ok(None);
     }
-    let keys = ThrottleKeys::new(&identifier, crate::routes::login::post::client_ip(req, state));
-    let mut conn = state.pool.get().await?;
-    if let Some(seconds) = throttle::wait_time(&mut conn, &keys).await? {
-        errors.add("billing_login", ctx.t1("throttled-body", "seconds", seconds));
-        return Ok(None);
-    }
-    let account = Account::find_by_login(&mut conn, &identifier).await?;
-    drop(conn);
-    let stored = account.as_ref().map(|a| a.password_hash.clone());
-    let verified = state
-        .passwords
-        .verify(SecretString::from(form.billing_password.clone()), stored)
-        .await?;
-    let mut conn = state.pool.get().await?;
-    match (verified, account) {
-        (Verified::Yes | Verified::YesButRehash, Some(account)) => {
-            throttle::record_success(&mut conn, &keys).await?;
-            Ok(Some(account))
+    let ip = crate::auth::login::client_ip(req, state);
+    match authenticate(state, ip, &identifier, &form.billing_password).await? {
+        Authenticated::Account(account) => Ok(Some(account)),
+        Authenticated::Throttled(seconds) => {
+            errors.add("billing_login", ctx.t1("throttled-body", "seconds", seconds));
+            Ok(None)
         }
-        _ => {
-            throttle::record_failure(&mut conn, &keys, &state.settings.auth.throttle).await?;
+        Authenticated::Failed => {
             errors.add("billing_login", ctx.t("login-failed"));
             Ok(None)
         }
