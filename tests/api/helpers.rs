@@ -37,9 +37,11 @@ pub fn database_url(name: &str) -> String {
     url.to_string()
 }
 
-/// A fresh, unique database name.
+/// A fresh, unique database name, under `TEST_DATABASE_PREFIX` (set by
+/// `scripts/test`, which drops that checkout's databases when it ends).
 pub fn fresh_database_name() -> String {
-    format!("bc_test_{}", uuid::Uuid::new_v4().simple())
+    let prefix = std::env::var("TEST_DATABASE_PREFIX").unwrap_or_else(|_| "bc_test_".into());
+    format!("{prefix}{}", uuid::Uuid::new_v4().simple())
 }
 
 /// Settings for a test app, with `overrides` on top.
