@@ -277,7 +277,12 @@ fn security_headers(secure: bool) -> DefaultHeaders {
 
 /// Locks workspaces whose grace ended (R7), every `interval`. Safe on every
 /// instance at once: a workspace is locked under its instance's row lock.
-async fn sweeper(pool: DbPool, notifier: crate::billing::notices::Notifier, clock: Clock, interval: Duration) {
+async fn sweeper(
+    pool: DbPool,
+    notifier: crate::billing::notices::Notifier,
+    clock: Clock,
+    interval: Duration,
+) {
     let mut tick = tokio::time::interval(interval);
     loop {
         tick.tick().await;

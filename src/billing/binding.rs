@@ -155,8 +155,13 @@ pub async fn bind(
         }));
     };
     let Some(ali_uid) = ali_uid else {
-        let registered = instance.claimed_by == Some(account.id) && instance.status() == InstanceStatus::Opened;
-        return Ok(if registered { Ok(()) } else { Err(Refusal::NotRegistered) });
+        let registered =
+            instance.claimed_by == Some(account.id) && instance.status() == InstanceStatus::Opened;
+        return Ok(if registered {
+            Ok(())
+        } else {
+            Err(Refusal::NotRegistered)
+        });
     };
     if let Err(failure) = check_record(&instance, ali_uid, product_code) {
         return Ok(Err(Refusal::Instance(failure)));
@@ -257,7 +262,16 @@ pub async fn add_workspace(
             return Ok(Ok(Created::Repeat(first)));
         }
     }
-    let evidence = match check(pool, market, sites, spec.site, target, account.arbitrary_settlement).await? {
+    let evidence = match check(
+        pool,
+        market,
+        sites,
+        spec.site,
+        target,
+        account.arbitrary_settlement,
+    )
+    .await?
+    {
         Ok(evidence) => evidence,
         Err(refusal) => return Ok(Err(refusal)),
     };
@@ -269,7 +283,17 @@ pub async fn add_workspace(
             {
                 return Ok(Created::Repeat(first));
             }
-            if let Err(refusal) = bind(conn, market.product_code, sites, account, spec.site, target, &evidence).await? {
+            if let Err(refusal) = bind(
+                conn,
+                market.product_code,
+                sites,
+                account,
+                spec.site,
+                target,
+                &evidence,
+            )
+            .await?
+            {
                 return Err(Abort::Refused(refusal));
             }
             let created = create_workspace(conn, account, spec, target, now).await?;

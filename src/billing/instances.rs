@@ -244,8 +244,8 @@ pub async fn on_instance_expired(
     // Only a call can be stale (overtaken by a renewal); what the reconciler
     // reads is the marketplace's state now, even if a refund of the renewal
     // never reached us.
-    let stale = trigger == Trigger::Marketplace
-        && instance.expires_on.is_some_and(|e| e > now + STALE_EXPIRY_MARGIN);
+    let stale =
+        trigger == Trigger::Marketplace && instance.expires_on.is_some_and(|e| e > now + STALE_EXPIRY_MARGIN);
     if instance.status() != InstanceStatus::Opened || stale {
         return Ok(Change::Unchanged);
     }

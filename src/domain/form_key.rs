@@ -37,7 +37,13 @@ mod tests {
     fn generated_keys_parse_and_odd_ones_do_not() {
         let key = FormKey::generate();
         assert_eq!(FormKey::parse(key.as_ref()), Some(key));
-        for bad in ["", "short", "has space 123456789", &"x".repeat(65), "ünïcödé-ünïcödé-ü"] {
+        for bad in [
+            "",
+            "short",
+            "has space 123456789",
+            &"x".repeat(65),
+            "ünïcödé-ünïcödé-ü",
+        ] {
             assert_eq!(FormKey::parse(bad), None, "{bad}");
         }
     }

@@ -55,8 +55,14 @@ impl Mailer {
             .subject(&email.subject)
             .message_id(Some(format!("<{}@{}>", &digest[..32], self.domain)))
             .multipart(MultiPart::alternative_plain_html(
-                email.text_body.clone().context("a pending email without its text")?,
-                email.html_body.clone().context("a pending email without its HTML")?,
+                email
+                    .text_body
+                    .clone()
+                    .context("a pending email without its text")?,
+                email
+                    .html_body
+                    .clone()
+                    .context("a pending email without its HTML")?,
             ))
             .context("building the message")
     }
@@ -95,7 +101,12 @@ pub async fn send_due(pool: &DbPool, mailer: &Mailer, settings: &OutboxSettings)
 
 /// Records what the SMTP server said, retrying until the database takes it:
 /// giving up here would let the lease run out and the email go out twice.
-async fn record_outcome(pool: &DbPool, email: &OutboxEmail, sent: anyhow::Result<()>, settings: &OutboxSettings) {
+async fn record_outcome(
+    pool: &DbPool,
+    email: &OutboxEmail,
+    sent: anyhow::Result<()>,
+    settings: &OutboxSettings,
+) {
     let attempts = u32::try_from(email.attempts).unwrap_or(0) + 1;
     let give_up = attempts >= settings.max_attempts;
     let error = sent.as_ref().err().map(|e| format!("{e:#}"));
@@ -127,7 +138,9 @@ async fn record_outcome(pool: &DbPool, email: &OutboxEmail, sent: anyhow::Result
     match (&error, give_up) {
         (None, _) => tracing::info!(outbox_id = email.id, "email sent"),
         (Some(error), true) => tracing::error!(outbox_id = email.id, attempts, %error, "email given up"),
-        (Some(error), false) => tracing::warn!(outbox_id = email.id, attempts, %error, "email will be retried"),
+        (Some(error), false) => {
+            tracing::warn!(outbox_id = email.id, attempts, %error, "email will be retried")
+        }
     }
 }
 

@@ -72,7 +72,11 @@ impl VerifiedInstance {
 }
 
 /// R1 against our own record of the instance.
-pub fn check_record(local: &AliyunInstance, ali_uid: &AliUid, product_code: &str) -> Result<(), VerifyFailure> {
+pub fn check_record(
+    local: &AliyunInstance,
+    ali_uid: &AliUid,
+    product_code: &str,
+) -> Result<(), VerifyFailure> {
     if local.product_code != product_code {
         return Err(VerifyFailure::UnknownInstance);
     }

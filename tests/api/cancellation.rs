@@ -1,6 +1,5 @@
 use serde_json::json;
 
-
 use crate::helpers::{TestAccount, TestApp, all_at_once, link_in, spawn_app, spawn_app_with};
 
 const UID: &str = "1234567890123456";
@@ -157,11 +156,14 @@ async fn a_release_racing_a_settlement_change_leaves_nothing_bound_to_the_releas
     let alice = app.create_account("alice").await;
     let instance = bound(&app, &alice, &[("Production", "cn1")]).await;
     app.login("alice").await;
-    let ws = app.add_workspace("Moving", "cn1", &[("method", "billing_center")]).await;
+    let ws = app
+        .add_workspace("Moving", "cn1", &[("method", "billing_center")])
+        .await;
     let path = format!("/billing/workspaces/{ws}/settlement");
     let token = app.csrf_token().await;
     let mut outcomes = all_at_once(2, |i| {
-        let (app, path, instance, token) = (app.clone_handle(), path.clone(), instance.clone(), token.clone());
+        let (app, path, instance, token) =
+            (app.clone_handle(), path.clone(), instance.clone(), token.clone());
         async move {
             if i == 1 {
                 return release(&app, &instance).await.0;
@@ -234,9 +236,14 @@ async fn after_the_deadline_workspaces_lock_until_the_user_switches_them() {
             .await
             .unwrap()
     };
-    assert_eq!(sweep(expired_at + chrono::Duration::days(14) - chrono::Duration::seconds(1)).await, 0);
-    app.clock.set(expired_at + chrono::Duration::days(14) + chrono::Duration::seconds(1));
-    app.wait_for_count("SELECT count(*) AS n FROM workspaces WHERE status = 'locked'", 1).await;
+    assert_eq!(
+        sweep(expired_at + chrono::Duration::days(14) - chrono::Duration::seconds(1)).await,
+        0
+    );
+    app.clock
+        .set(expired_at + chrono::Duration::days(14) + chrono::Duration::seconds(1));
+    app.wait_for_count("SELECT count(*) AS n FROM workspaces WHERE status = 'locked'", 1)
+        .await;
     assert_eq!(sweep(app.clock.now()).await, 0);
     assert_eq!(
         app.count("SELECT count(*) AS n FROM workspaces WHERE status = 'locked'")
@@ -285,7 +292,8 @@ async fn unknown_tampered_and_expired_notice_links_are_not_found() {
         );
     }
     // 90 days later the link no longer works.
-    app.clock.set(app.clock.now() + chrono::Duration::days(90) + chrono::Duration::seconds(1));
+    app.clock
+        .set(app.clock.now() + chrono::Duration::days(90) + chrono::Duration::seconds(1));
     assert_eq!(reqwest::get(&link).await.unwrap().status(), 404);
 }
 
@@ -362,7 +370,10 @@ async fn a_change_before_a_release_is_switched_back_and_one_after_it_is_refused(
     app.login("alice").await;
     let mut ids = Vec::new();
     for name in ["Early", "Late"] {
-        ids.push(app.add_workspace(name, "cn1", &[("method", "billing_center")]).await);
+        ids.push(
+            app.add_workspace(name, "cn1", &[("method", "billing_center")])
+                .await,
+        );
     }
     let to = |instance: &str| {
         vec![

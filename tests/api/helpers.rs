@@ -163,11 +163,23 @@ impl TestApp {
     /// logged in), settled as `settle` says (`method` and its fields); returns
     /// its id.
     pub async fn add_workspace(&self, name: &str, site: &str, settle: &[(&str, &str)]) -> String {
-        let mut fields = vec![("workspace_name", name), ("workspace_language", "en"), ("site", site)];
+        let mut fields = vec![
+            ("workspace_name", name),
+            ("workspace_language", "en"),
+            ("site", site),
+        ];
         fields.extend_from_slice(settle);
         let res = self.post_form("/billing/workspaces/new", &fields).await;
-        assert_eq!(res.status(), 303, "adding {name} on {site}: {}", res.text().await.unwrap_or_default());
-        let location = res.headers()["location"].to_str().expect("a location").to_string();
+        assert_eq!(
+            res.status(),
+            303,
+            "adding {name} on {site}: {}",
+            res.text().await.unwrap_or_default()
+        );
+        let location = res.headers()["location"]
+            .to_str()
+            .expect("a location")
+            .to_string();
         location
             .split_once("added=")
             .map(|(_, id)| id.to_string())

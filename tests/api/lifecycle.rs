@@ -43,13 +43,21 @@ fn model(calls: &[Call], now: DateTime<Utc>) -> Known {
         // R8: a create answers and stores the instance, in the state its
         // remembered end left it.
         Known::EndedFirst(status) => match call {
-            Call::Create => Known::Instance(Instance { status, expires: None, sku: "basic" }),
+            Call::Create => Known::Instance(Instance {
+                status,
+                expires: None,
+                sku: "basic",
+            }),
             // A release is final; an expiry may still be overtaken by one.
             Call::Release => Known::EndedFirst("released"),
             _ => Known::EndedFirst(status),
         },
         Known::Nothing => match call {
-            Call::Create => Known::Instance(Instance { status: "opened", expires: None, sku: "basic" }),
+            Call::Create => Known::Instance(Instance {
+                status: "opened",
+                expires: None,
+                sku: "basic",
+            }),
             Call::Release => Known::EndedFirst("released"),
             Call::Expire => Known::EndedFirst("expired"),
             _ => Known::Nothing,
@@ -122,19 +130,33 @@ async fn send(app: &TestApp, id: &str, call: &Call) {
             .await
         }
         Call::Renew(at) => {
-            app.spi_json(&[("action", "renewInstance"), ("instanceId", id), ("expiredOn", &fmt(*at))])
-                .await
+            app.spi_json(&[
+                ("action", "renewInstance"),
+                ("instanceId", id),
+                ("expiredOn", &fmt(*at)),
+            ])
+            .await
         }
         Call::RefundRenew(at) => {
-            app.spi_json(&[("action", "refundRenewInstance"), ("instanceId", id), ("expiredOn", &fmt(*at))])
-                .await
+            app.spi_json(&[
+                ("action", "refundRenewInstance"),
+                ("instanceId", id),
+                ("expiredOn", &fmt(*at)),
+            ])
+            .await
         }
         Call::Upgrade(sku) => {
             app.spi_json(&[("action", "upgradeInstance"), ("instanceId", id), ("skuId", sku)])
                 .await
         }
-        Call::Expire => app.spi_json(&[("action", "expiredInstance"), ("instanceId", id)]).await,
-        Call::Release => app.spi_json(&[("action", "releaseInstance"), ("instanceId", id)]).await,
+        Call::Expire => {
+            app.spi_json(&[("action", "expiredInstance"), ("instanceId", id)])
+                .await
+        }
+        Call::Release => {
+            app.spi_json(&[("action", "releaseInstance"), ("instanceId", id)])
+                .await
+        }
     };
     assert_eq!(status, 200, "{call:?}: {body}");
 }
@@ -159,10 +181,14 @@ async fn stored(app: &TestApp, id: &str) -> Known {
     }
     drop(conn);
     let remembered = app
-        .count(&format!("SELECT count(*) AS n FROM instance_tombstones WHERE instance_id = '{id}' AND status = 'released'"))
+        .count(&format!(
+            "SELECT count(*) AS n FROM instance_tombstones WHERE instance_id = '{id}' AND status = 'released'"
+        ))
         .await;
     let expired = app
-        .count(&format!("SELECT count(*) AS n FROM instance_tombstones WHERE instance_id = '{id}' AND status = 'expired'"))
+        .count(&format!(
+            "SELECT count(*) AS n FROM instance_tombstones WHERE instance_id = '{id}' AND status = 'expired'"
+        ))
         .await;
     match (remembered, expired) {
         (1, _) => Known::EndedFirst("released"),
@@ -192,11 +218,16 @@ fn orders(calls: &[Call]) -> Vec<Vec<Call>> {
 async fn random_call_sequences_end_where_the_model_of_r6_to_r8_says() {
     let app = spawn_app().await;
     let handle = tokio::runtime::Handle::current();
-    let mut runner = TestRunner::new(Config { cases: 40, ..Config::default() });
+    let mut runner = TestRunner::new(Config {
+        cases: 40,
+        ..Config::default()
+    });
     let next_id = std::sync::atomic::AtomicU64::new(80_000);
     let result = tokio::task::block_in_place(|| {
         runner.run(&proptest::collection::vec(calls(), 1..10), |sequence| {
-            let id = next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string();
+            let id = next_id
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                .to_string();
             let expected = model(&sequence, Utc::now());
             let actual = handle.block_on(async {
                 for call in &sequence {
@@ -215,11 +246,16 @@ async fn random_call_sequences_end_where_the_model_of_r6_to_r8_says() {
 async fn calls_sent_all_at_once_end_in_the_state_of_one_of_their_orders() {
     let app = spawn_app().await;
     let handle = tokio::runtime::Handle::current();
-    let mut runner = TestRunner::new(Config { cases: 20, ..Config::default() });
+    let mut runner = TestRunner::new(Config {
+        cases: 20,
+        ..Config::default()
+    });
     let next_id = std::sync::atomic::AtomicU64::new(90_000);
     let result = tokio::task::block_in_place(|| {
         runner.run(&proptest::collection::vec(calls(), 2..5), |calls| {
-            let id = next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string();
+            let id = next_id
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                .to_string();
             let now = Utc::now();
             let actual = handle.block_on(async {
                 all_at_once(calls.len(), |i| {
@@ -230,7 +266,12 @@ async fn calls_sent_all_at_once_end_in_the_state_of_one_of_their_orders() {
                 stored(&app, &id).await
             });
             let allowed: Vec<Known> = orders(&calls).iter().map(|order| model(order, now)).collect();
-            prop_assert!(allowed.contains(&actual), "{:?} ended as {:?}, not as any order allows", calls, actual);
+            prop_assert!(
+                allowed.contains(&actual),
+                "{:?} ended as {:?}, not as any order allows",
+                calls,
+                actual
+            );
             Ok(())
         })
     });

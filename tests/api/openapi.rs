@@ -1,9 +1,9 @@
 use std::time::Duration;
 
-use billing_center::domain::{AliUid, InstanceId};
-use billing_center::marketplace::openapi::{MarketError, MeteringEntity, MeteringRecord};
 use billing_center::billing::Refusal;
 use billing_center::billing::binding::{Evidence, Market, Target, check};
+use billing_center::domain::{AliUid, InstanceId};
+use billing_center::marketplace::openapi::{MarketError, MeteringEntity, MeteringRecord};
 use billing_center::marketplace::verifier::VerifyFailure;
 use serde_json::json;
 
@@ -118,7 +118,9 @@ async fn a_slow_marketplace_times_out_and_a_failing_one_is_transient() {
 /// R1 as binding checks it before its transaction.
 async fn verify(app: &TestApp, id: &str, uid: &str) -> Result<Evidence, VerifyFailure> {
     let mut conn = app.pool.get().await.unwrap();
-    let sites = billing_center::db::models::site::Site::all(&mut conn).await.unwrap();
+    let sites = billing_center::db::models::site::Site::all(&mut conn)
+        .await
+        .unwrap();
     drop(conn);
     let target = Target::Aliyun {
         ali_uid: AliUid::parse(uid).unwrap(),
@@ -129,7 +131,10 @@ async fn verify(app: &TestApp, id: &str, uid: &str) -> Result<Evidence, VerifyFa
         client: &client,
         product_code: PRODUCT,
     };
-    match check(&app.pool, market, &sites, "cn1", &target, false).await.unwrap() {
+    match check(&app.pool, market, &sites, "cn1", &target, false)
+        .await
+        .unwrap()
+    {
         Ok(evidence) => Ok(evidence),
         Err(Refusal::Instance(failure)) => Err(failure),
         Err(other) => panic!("{other:?}"),

@@ -11,7 +11,11 @@ async fn claim(user: &TestApp, instance_id: &str) {
     user.add_workspace(
         &format!("ws-{instance_id}"),
         "cn1",
-        &[("method", "aliyun"), ("ali_uid", UID), ("instance_id", instance_id)],
+        &[
+            ("method", "aliyun"),
+            ("ali_uid", UID),
+            ("instance_id", instance_id),
+        ],
     )
     .await;
 }
@@ -112,7 +116,10 @@ async fn two_reconcile_commands_at_once_both_succeed_and_apply_each_event_once()
     let market = app.market_client();
     let deadline = Instant::now() + Duration::from_secs(15);
     while market.failed_notifications(1, 10).await.unwrap().total_count == 0 {
-        assert!(Instant::now() < deadline, "the release becomes a failed notification");
+        assert!(
+            Instant::now() < deadline,
+            "the release becomes a failed notification"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
@@ -156,8 +163,11 @@ async fn instances_ticking_together_make_one_pass_per_interval() {
     .await;
     assert!(passes.iter().all(Option::is_none), "{passes:?}");
     // Once the interval has passed, the next tick reconciles.
-    let due = billing_center::marketplace::reconciler::reconcile_if_due(&app.reconciler(), Duration::from_millis(1))
-        .await
-        .unwrap();
+    let due = billing_center::marketplace::reconciler::reconcile_if_due(
+        &app.reconciler(),
+        Duration::from_millis(1),
+    )
+    .await
+    .unwrap();
     assert!(due.is_some());
 }

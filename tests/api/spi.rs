@@ -304,7 +304,10 @@ async fn a_create_arriving_after_the_release_or_expiry_of_its_order_leaves_the_i
         ("70101", "releaseInstance", "released"),
         ("70102", "expiredInstance", "expired"),
     ] {
-        assert_eq!(app.spi_json(&[("action", ending), ("instanceId", id)]).await.0, 200);
+        assert_eq!(
+            app.spi_json(&[("action", ending), ("instanceId", id)]).await.0,
+            200
+        );
         let (status, body) = app
             .spi_json(&[
                 ("action", "createInstance"),
@@ -339,8 +342,10 @@ async fn a_create_arriving_after_the_release_or_expiry_of_its_order_leaves_the_i
     assert_eq!(res.status(), 422);
     assert_eq!(app.count("SELECT count(*) AS n FROM workspaces").await, 0);
     // An expiry after the release does not reopen the door.
-    app.spi_json(&[("action", "releaseInstance"), ("instanceId", "70103")]).await;
-    app.spi_json(&[("action", "expiredInstance"), ("instanceId", "70103")]).await;
+    app.spi_json(&[("action", "releaseInstance"), ("instanceId", "70103")])
+        .await;
+    app.spi_json(&[("action", "expiredInstance"), ("instanceId", "70103")])
+        .await;
     create(&app, "70103").await;
     assert_eq!(app.instance_status("70103").await.as_deref(), Some("released"));
 }

@@ -10,10 +10,17 @@ async fn workspace(app: &TestApp, account: &TestAccount, site: &str, instance: O
     let name = format!("ws-{site}");
     match instance {
         Some(i) => {
-            user.add_workspace(&name, site, &[("method", "aliyun"), ("ali_uid", UID), ("instance_id", i)])
+            user.add_workspace(
+                &name,
+                site,
+                &[("method", "aliyun"), ("ali_uid", UID), ("instance_id", i)],
+            )
+            .await
+        }
+        None => {
+            user.add_workspace(&name, site, &[("method", "billing_center")])
                 .await
         }
-        None => user.add_workspace(&name, site, &[("method", "billing_center")]).await,
     }
 }
 
@@ -78,7 +85,10 @@ async fn a_workspace_moves_to_an_alibaba_instance_and_back_after_its_release() {
     let res = change(&app, &ws, &[("method", "billing_center")]).await;
     assert_eq!(res.status(), 303);
     assert_eq!(
-        app.count(&format!("SELECT count(*) AS n FROM settlement_changes WHERE workspace_id = '{ws}'")).await,
+        app.count(&format!(
+            "SELECT count(*) AS n FROM settlement_changes WHERE workspace_id = '{ws}'"
+        ))
+        .await,
         3,
         "created, moved by the user, moved back by the release"
     );
@@ -101,7 +111,10 @@ async fn the_method_changes_once_per_calendar_month_of_beijing_time() {
     assert_eq!(res.status(), 422);
     let page = res.text().await.unwrap();
     assert!(page.contains("can be changed once a month"));
-    assert!(page.contains("2026-12-01"), "names the first day of the next month");
+    assert!(
+        page.contains("2026-12-01"),
+        "names the first day of the next month"
+    );
 
     // 16:00 UTC is midnight in Beijing: a new month, and R5 lets an expired instance go.
     app.clock.set(utc(30, 16, 0, 1));
@@ -114,9 +127,17 @@ async fn the_method_changes_once_per_calendar_month_of_beijing_time() {
 
 /// Posts `fields` to `path` from `n` tasks at once (one session, one CSRF
 /// token: a double click, or a resend after a slow answer); their answers.
-async fn post_at_once(app: &TestApp, n: usize, path: &str, fields: &[(&str, &str)]) -> Vec<reqwest::Response> {
+async fn post_at_once(
+    app: &TestApp,
+    n: usize,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> Vec<reqwest::Response> {
     let token = app.csrf_token().await;
-    let mut form: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let mut form: Vec<(String, String)> = fields
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     form.push(("csrf_token".into(), token));
     all_at_once(n, |_| {
         let (client, url, form) = (app.client.clone(), app.url(path), form.clone());
@@ -135,13 +156,25 @@ async fn concurrent_changes_of_one_workspace_cannot_both_succeed() {
     app.login("alice").await;
     let token = app.csrf_token().await;
     let statuses = all_at_once(2, |i| {
-        let (client, url) = (app.client.clone(), app.url(&format!("/billing/workspaces/{ws}/settlement")));
+        let (client, url) = (
+            app.client.clone(),
+            app.url(&format!("/billing/workspaces/{ws}/settlement")),
+        );
         let mut form = to_aliyun(if i == 0 { &a } else { &b })
             .into_iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect::<Vec<_>>();
         form.push(("csrf_token".into(), token.clone()));
-        async move { client.post(url).form(&form).send().await.unwrap().status().as_u16() }
+        async move {
+            client
+                .post(url)
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
     })
     .await;
     let mut statuses = statuses;
@@ -203,12 +236,20 @@ async fn a_new_workspace_form_sent_four_times_at_once_creates_one_workspace() {
             res.headers()["location"].to_str().unwrap().to_string()
         })
         .collect();
-    assert_eq!(locations.len(), 1, "every copy is sent to the one workspace: {locations:?}");
+    assert_eq!(
+        locations.len(),
+        1,
+        "every copy is sent to the one workspace: {locations:?}"
+    );
     assert_eq!(app.count("SELECT count(*) AS n FROM workspaces").await, 1);
     // The same key later still finds it; a fresh form makes a second workspace.
-    assert_eq!(app.post_form("/billing/workspaces/new", &fields).await.status(), 303);
+    assert_eq!(
+        app.post_form("/billing/workspaces/new", &fields).await.status(),
+        303
+    );
     assert_eq!(app.count("SELECT count(*) AS n FROM workspaces").await, 1);
-    app.add_workspace("Staging", "us1", &[("method", "billing_center")]).await;
+    app.add_workspace("Staging", "us1", &[("method", "billing_center")])
+        .await;
     assert_eq!(app.count("SELECT count(*) AS n FROM workspaces").await, 2);
 }
 
@@ -297,12 +338,19 @@ async fn each_rule_has_its_refusal() {
             .contains("Choose one of the open instances registered on this account.")
     );
     assert_eq!(
-        app.count("SELECT count(*) AS n FROM settlement_changes WHERE reason = 'user'").await,
+        app.count("SELECT count(*) AS n FROM settlement_changes WHERE reason = 'user'")
+            .await,
         0
     );
 
     let out = app
-        .command(&["account", "set-arbitrary-settlement", "--username", "alice", "--on"])
+        .command(&[
+            "account",
+            "set-arbitrary-settlement",
+            "--username",
+            "alice",
+            "--on",
+        ])
         .await;
     assert!(out.status.success());
     assert_eq!(change(&app, &oregon, &to_aliyun(&mine)).await.status(), 303);
@@ -349,10 +397,14 @@ async fn the_history_is_paginated_newest_first() {
     let start = chrono::Utc::now();
     for n in 1..=25 {
         app.clock.set(start + chrono::Duration::days(n));
-        app.add_workspace(&format!("ws{n:02}"), "us1", &[("method", "billing_center")]).await;
+        app.add_workspace(&format!("ws{n:02}"), "us1", &[("method", "billing_center")])
+            .await;
     }
     let first = app.get_text("/billing/history").await;
-    assert!(first.contains(">ws25<") && first.contains(">ws06<") && !first.contains(">ws05<"), "{first}");
+    assert!(
+        first.contains(">ws25<") && first.contains(">ws06<") && !first.contains(">ws05<"),
+        "{first}"
+    );
     assert!(first.contains("page=2"));
     let second = app.get_text("/billing/history?page=2").await;
     assert!(second.contains(">ws05<") && second.contains(">ws01<"));
@@ -444,7 +496,8 @@ async fn every_billing_page_warns_about_workspaces_in_grace_or_locked() {
     let instance = purchase(&app).await;
     workspace(&app, &alice, "cn1", Some(&instance)).await;
     // Expired at 02:00 UTC on 27 November: 14 days of grace.
-    app.clock.set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 27, 2, 0, 0).unwrap());
+    app.clock
+        .set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 27, 2, 0, 0).unwrap());
     app.market_operate(&instance, "expire", true).await;
     app.login("alice").await;
     for path in [
@@ -459,7 +512,9 @@ async fn every_billing_page_warns_about_workspaces_in_grace_or_locked() {
         assert!(page.contains("2026-12-11 10:00 (UTC+8)"), "{path}");
     }
     // The deadline passes: the sweeper (every 50 ms in tests) locks it.
-    app.clock.set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 11, 2, 0, 1).unwrap());
-    app.wait_for_count("SELECT count(*) AS n FROM workspaces WHERE status = 'locked'", 1).await;
+    app.clock
+        .set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 11, 2, 0, 1).unwrap());
+    app.wait_for_count("SELECT count(*) AS n FROM workspaces WHERE status = 'locked'", 1)
+        .await;
     assert!(app.get_text("/billing").await.contains("is locked"));
 }

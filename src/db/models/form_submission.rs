@@ -10,7 +10,11 @@ use crate::db::schema::form_submissions;
 use crate::domain::FormKey;
 
 /// What an earlier submission of `key` created, if one completed.
-pub async fn result_of(conn: &mut AsyncPgConnection, account_id: i64, key: &FormKey) -> QueryResult<Option<String>> {
+pub async fn result_of(
+    conn: &mut AsyncPgConnection,
+    account_id: i64,
+    key: &FormKey,
+) -> QueryResult<Option<String>> {
     form_submissions::table
         .find((account_id, key.as_ref()))
         .select(form_submissions::result)
@@ -21,7 +25,11 @@ pub async fn result_of(conn: &mut AsyncPgConnection, account_id: i64, key: &Form
 
 /// Claims `key` for this transaction; `Some(result)` when an earlier
 /// submission already completed (then nothing must be created).
-pub async fn claim(conn: &mut AsyncPgConnection, account_id: i64, key: &FormKey) -> QueryResult<Option<String>> {
+pub async fn claim(
+    conn: &mut AsyncPgConnection,
+    account_id: i64,
+    key: &FormKey,
+) -> QueryResult<Option<String>> {
     let claimed = diesel::insert_into(form_submissions::table)
         .values((
             form_submissions::account_id.eq(account_id),
@@ -38,7 +46,12 @@ pub async fn claim(conn: &mut AsyncPgConnection, account_id: i64, key: &FormKey)
 }
 
 /// Records what the submission that claimed `key` created.
-pub async fn complete(conn: &mut AsyncPgConnection, account_id: i64, key: &FormKey, result: &str) -> QueryResult<()> {
+pub async fn complete(
+    conn: &mut AsyncPgConnection,
+    account_id: i64,
+    key: &FormKey,
+    result: &str,
+) -> QueryResult<()> {
     diesel::update(form_submissions::table.find((account_id, key.as_ref())))
         .set(form_submissions::result.eq(result))
         .execute(conn)

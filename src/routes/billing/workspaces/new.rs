@@ -83,7 +83,9 @@ async fn page(
             registered_instance_id: form.registered_instance_id,
         },
         // A re-rendered form keeps its key: it is still the same submission.
-        form_key: FormKey::parse(&form.form_key).unwrap_or_else(FormKey::generate).to_string(),
+        form_key: FormKey::parse(&form.form_key)
+            .unwrap_or_else(FormKey::generate)
+            .to_string(),
         ctx,
     })
 }
