@@ -16,4 +16,5 @@ mod register;
 mod sessions;
 mod spi;
 mod startup;
+mod two_processes;
 mod workspaces;
