@@ -55,19 +55,27 @@ const PRODUCT_PAGE: &str = "https://market.aliyun.com/products/56838014/cmgj0005
 const MAX_FORM_BYTES: usize = 64 * 1024;
 
 impl Application {
-    /// Creates the database if needed, migrates it, binds the listeners.
+    /// Binds the listeners, then creates the database if needed and migrates
+    /// it: a taken port stops the start before anything is written.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let listener = bind("APP_LISTEN", &settings.listen)?;
+        let address = listener.local_addr()?;
+        let sandbox_listeners = match settings.sandbox {
+            true => Some(crate::sandbox::Listeners {
+                http: bind("APP_SANDBOX_LISTEN", &settings.sandbox_listen)?,
+                smtp: bind("APP_SANDBOX_SMTP_LISTEN", &settings.sandbox_smtp_listen)?,
+            }),
+            false => None,
+        };
+
         let database_url = settings.database_url.expose_secret().to_string();
         db::ensure_database(&database_url).await?;
         db::run_migrations(&database_url).await?;
         let pool = db::pool(&database_url, settings.database_pool_size)?;
 
-        let listener =
-            TcpListener::bind(&settings.listen).with_context(|| format!("APP_LISTEN {}", settings.listen))?;
-        let address = listener.local_addr()?;
-        let sandbox = match settings.sandbox {
-            true => Some(crate::sandbox::start(&settings, address).await?),
-            false => None,
+        let sandbox = match sandbox_listeners {
+            Some(listeners) => Some(crate::sandbox::start(&settings, listeners, address).await?),
+            None => None,
         };
         let smtp_url = match (&settings.smtp_url, &sandbox) {
             (Some(url), _) => url.expose_secret().to_string(),
@@ -217,6 +225,16 @@ impl Application {
         let _ = sandbox_task.await;
         result
     }
+}
+
+/// Binds `address`, the value of the setting `variable`; the error names the
+/// variable and where to change it.
+fn bind(variable: &str, address: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(address).map_err(|e| {
+        anyhow::anyhow!(
+            "{variable} {address}: {e}; set {variable} to a free address (in the environment or in .env)"
+        )
+    })
 }
 
 /// Headers on every response: no framing, no sniffing, no inline script.
