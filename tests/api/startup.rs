@@ -207,6 +207,22 @@ async fn a_dotenv_file_in_the_working_directory_is_read_and_the_environment_wins
 }
 
 #[tokio::test]
+async fn the_example_settings_file_copied_to_dotenv_is_read_as_is() {
+    let database = fresh_database_name();
+    let dir = ScratchDir::new();
+    dir.write(".env", include_str!("../../.env.example"));
+    let mut command = binary(&dir);
+    command
+        .arg("migrate")
+        .env("DATABASE_URL", database_url(&database));
+
+    let out = finish(command, "").await;
+
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(database_exists(&database).await);
+}
+
+#[tokio::test]
 async fn operators_set_arbitrary_settlement_and_list_workspaces() {
     let app = spawn_app().await;
     let alice = app.create_account("alice").await;
