@@ -167,6 +167,7 @@ impl Application {
                 .configure(crate::routes::routes)
         })
         .workers(settings.workers)
+        .shutdown_signal(stop_requested())
         .listen(listener)?
         .run();
 
@@ -235,6 +236,32 @@ fn bind(variable: &str, address: &str) -> anyhow::Result<TcpListener> {
             "{variable} {address}: {e}; set {variable} to a free address (in the environment or in .env)"
         )
     })
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM, which both stop the server
+/// gracefully: it stops accepting and lets requests in flight finish (30 s at
+/// most). Left to itself, actix would cut them short on Ctrl-C.
+async fn stop_requested() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
 }
 
 /// Headers on every response: no framing, no sniffing, no inline script.

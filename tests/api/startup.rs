@@ -223,6 +223,89 @@ async fn the_example_settings_file_copied_to_dotenv_is_read_as_is() {
 }
 
 #[tokio::test]
+async fn ctrl_c_lets_a_request_in_flight_finish_before_the_process_exits() {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+    let dir = ScratchDir::new();
+    let mut command = binary(&dir);
+    command
+        .arg("serve")
+        .env("DATABASE_URL", database_url(&fresh_database_name()))
+        .env("APP_LISTEN", "127.0.0.1:0")
+        .env("APP_SANDBOX_LISTEN", "127.0.0.1:0")
+        .env("APP_SANDBOX_SMTP_LISTEN", "127.0.0.1:0")
+        .env(
+            "APP_SESSION_KEY",
+            "test-session-key-test-session-key-test-session-key",
+        );
+    let mut server = tokio::process::Command::from(command)
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let address = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            let line = lines.next_line().await.unwrap().expect("the portal's address");
+            if let Some(rest) = line.strip_prefix("Billing Center portal: http://") {
+                return rest.trim_end_matches('/').to_string();
+            }
+        }
+    })
+    .await
+    .expect("the portal started");
+    // Keep reading the log, so the server never blocks writing it.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+
+    // A request in flight: its headers are in (the server said "100 Continue"),
+    // its body is still to come when Ctrl-C arrives.
+    let mut connection = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let body = "action=verify";
+    connection
+        .write_all(
+            format!(
+                "POST /api/aliyun/spi HTTP/1.1\r\nHost: localhost\r\n\
+                 Content-Type: application/x-www-form-urlencoded\r\n\
+                 Content-Length: {}\r\nExpect: 100-continue\r\n\r\n",
+                body.len()
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut interim = [0u8; 25];
+    connection.read_exact(&mut interim).await.unwrap();
+    assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
+    let pid = server.id().unwrap().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+
+    // The server stops accepting...
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while tokio::net::TcpStream::connect(&address).await.is_ok() {
+        assert!(Instant::now() < deadline, "still accepting after Ctrl-C");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // ...but answers the request in flight (no token: 403), then exits cleanly.
+    connection.write_all(body.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let _ = connection.read_to_end(&mut answer).await;
+    assert!(
+        answer.starts_with(b"HTTP/1.1 403"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    let status = tokio::time::timeout(Duration::from_secs(60), server.wait())
+        .await
+        .expect("the process exited")
+        .unwrap();
+    assert!(status.success(), "{status}");
+}
+
+#[tokio::test]
 async fn operators_set_arbitrary_settlement_and_list_workspaces() {
     let app = spawn_app().await;
     let alice = app.create_account("alice").await;
