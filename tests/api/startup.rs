@@ -41,6 +41,19 @@ fn binary(dir: &ScratchDir) -> Command {
     command
 }
 
+/// `billing-center serve` in `dir` on the database `database`, every port picked
+/// by the system.
+fn serve(dir: &ScratchDir, database: &str) -> Command {
+    let mut command = binary(dir);
+    command
+        .arg("serve")
+        .env("DATABASE_URL", database_url(database))
+        .env("APP_LISTEN", "127.0.0.1:0")
+        .env("APP_SANDBOX_LISTEN", "127.0.0.1:0")
+        .env("APP_SANDBOX_SMTP_LISTEN", "127.0.0.1:0");
+    command
+}
+
 /// Runs `command`, typing `stdin` into it; fails the test if it is still
 /// running after a minute (a server that should have refused to start).
 async fn finish(mut command: Command, stdin: &str) -> Output {
@@ -138,14 +151,8 @@ async fn serve_with_taken(variable: &str) {
     let address = taken.local_addr().unwrap().to_string();
     let database = fresh_database_name();
     let dir = ScratchDir::new();
-    let mut command = binary(&dir);
-    command
-        .arg("serve")
-        .env("DATABASE_URL", database_url(&database))
-        .env("APP_LISTEN", "127.0.0.1:0")
-        .env("APP_SANDBOX_LISTEN", "127.0.0.1:0")
-        .env("APP_SANDBOX_SMTP_LISTEN", "127.0.0.1:0")
-        .env(variable, &address);
+    let mut command = serve(&dir, &database);
+    command.env(variable, &address);
 
     let out = finish(command, "").await;
 
@@ -226,17 +233,7 @@ async fn the_example_settings_file_copied_to_dotenv_is_read_as_is() {
 async fn ctrl_c_lets_a_request_in_flight_finish_before_the_process_exits() {
     use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
     let dir = ScratchDir::new();
-    let mut command = binary(&dir);
-    command
-        .arg("serve")
-        .env("DATABASE_URL", database_url(&fresh_database_name()))
-        .env("APP_LISTEN", "127.0.0.1:0")
-        .env("APP_SANDBOX_LISTEN", "127.0.0.1:0")
-        .env("APP_SANDBOX_SMTP_LISTEN", "127.0.0.1:0")
-        .env(
-            "APP_SESSION_KEY",
-            "test-session-key-test-session-key-test-session-key",
-        );
+    let command = serve(&dir, &fresh_database_name());
     let mut server = tokio::process::Command::from(command)
         .kill_on_drop(true)
         .spawn()
