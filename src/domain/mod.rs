@@ -3,6 +3,7 @@
 
 mod aliyun;
 mod email;
+mod form_key;
 mod language;
 mod login;
 mod password;
@@ -12,6 +13,7 @@ mod workspace;
 
 pub use aliyun::{AliUid, InstanceId, InstanceStatus};
 pub use email::EmailAddress;
+pub use form_key::FormKey;
 pub use language::Language;
 pub use login::LoginIdentifier;
 pub use password::{NewPassword, PasswordProblem};

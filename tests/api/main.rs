@@ -9,6 +9,7 @@ mod lifecycle;
 mod login;
 mod mail;
 mod openapi;
+mod outside_world;
 mod pages;
 mod password;
 mod reconciler;
