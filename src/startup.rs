@@ -69,24 +69,32 @@ const PRODUCT_PAGE: &str = "https://market.aliyun.com/products/56838014/cmgj0005
 const MAX_FORM_BYTES: usize = 64 * 1024;
 
 impl Application {
-    /// Creates the database if needed, migrates it, binds the listeners.
+    /// Binds the listeners, then creates the database if needed and migrates
+    /// it: a taken port stops the start before anything is written.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         Self::build_with_clock(settings, Clock::system()).await
     }
 
     /// [`Self::build`] with the clock the rules read (a test's).
     pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
+        let listener = bind("APP_LISTEN", &settings.listen)?;
+        let address = listener.local_addr()?;
+        let sandbox_listeners = match settings.sandbox {
+            true => Some(crate::sandbox::Listeners {
+                http: bind("APP_SANDBOX_LISTEN", &settings.sandbox_listen)?,
+                smtp: bind("APP_SANDBOX_SMTP_LISTEN", &settings.sandbox_smtp_listen)?,
+            }),
+            false => None,
+        };
+
         let database_url = settings.database_url.expose_secret().to_string();
         db::ensure_database(&database_url).await?;
         db::run_migrations(&database_url).await?;
         let pool = db::pool_waiting(&database_url, settings.database_pool_size, settings.database_wait)?;
 
-        let listener =
-            TcpListener::bind(&settings.listen).with_context(|| format!("APP_LISTEN {}", settings.listen))?;
-        let address = listener.local_addr()?;
-        let sandbox = match settings.sandbox {
-            true => Some(crate::sandbox::start(&settings, address).await?),
-            false => None,
+        let sandbox = match sandbox_listeners {
+            Some(listeners) => Some(crate::sandbox::start(&settings, listeners, address).await?),
+            None => None,
         };
         let smtp_url = match (&settings.smtp_url, &sandbox) {
             (Some(url), _) => url.expose_secret().to_string(),
@@ -180,6 +188,7 @@ impl Application {
                 .configure(crate::routes::routes)
         })
         .workers(settings.workers)
+        .shutdown_signal(stop_requested())
         .listen(listener)?
         .run();
 
@@ -246,6 +255,42 @@ impl Application {
         sandbox_handle.stop(true).await;
         let _ = sandbox_task.await;
         result
+    }
+}
+
+/// Binds `address`, the value of the setting `variable`; the error names the
+/// variable and where to change it.
+fn bind(variable: &str, address: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(address).map_err(|e| {
+        anyhow::anyhow!(
+            "{variable} {address}: {e}; set {variable} to a free address (in the environment or in .env)"
+        )
+    })
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM, which both stop the server
+/// gracefully: it stops accepting and lets requests in flight finish (30 s at
+/// most). Left to itself, actix would cut them short on Ctrl-C.
+async fn stop_requested() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
     }
 }
 

@@ -1,11 +1,13 @@
 # Finds a PostgreSQL server for scripts/run, scripts/test and scripts/bench.
-# Sourced, not run. After `find_postgres`, PG_SERVER_URL names a server
-# (ending in /postgres) that answers.
+# Sourced, not run, from the repository's root. After `find_postgres`,
+# PG_SERVER_URL names a server (ending in /postgres) that answers.
 #
-# 1. DATABASE_URL, when set, names the server.
+# 1. DATABASE_URL, when set (in the environment or in ./.env), names the server.
 # 2. Else postgres://postgres@127.0.0.1:5432 when something answers there.
 # 3. Else, when PostgreSQL's binaries are installed (PATH or
 #    /usr/lib/postgresql/*/bin), a private cluster under target/pg on port 55432.
+
+source scripts/lib/settings.sh
 
 pg_bin_dir() {
   if command -v initdb >/dev/null 2>&1; then dirname "$(command -v initdb)"; return; fi
@@ -47,8 +49,10 @@ start_private_cluster() {
 }
 
 find_postgres() {
-  if [ -n "${DATABASE_URL:-}" ]; then
-    PG_SERVER_URL="${DATABASE_URL%/*}/postgres"
+  local database_url
+  database_url=$(setting DATABASE_URL "")
+  if [ -n "$database_url" ]; then
+    PG_SERVER_URL="${database_url%/*}/postgres"
   elif port_answers 127.0.0.1 5432; then
     PG_SERVER_URL="postgres://postgres@127.0.0.1:5432/postgres"
   else

@@ -25,11 +25,22 @@ pub struct Sandbox {
     pub market: Arc<market::Market>,
 }
 
-/// Binds the sandbox's HTTP and SMTP listeners and starts the SMTP thread.
+/// The sandbox's listeners, bound by the caller before anything else
+/// happens at start-up, so that a taken port stops it at once.
+pub struct Listeners {
+    /// `APP_SANDBOX_LISTEN`: pages, JSON API and Market OpenAPI.
+    pub http: TcpListener,
+    /// `APP_SANDBOX_SMTP_LISTEN`: the mail server.
+    pub smtp: TcpListener,
+}
+
+/// Starts the SMTP thread and builds the HTTP server on `listeners`.
 /// `portal` is where the ISV (our portal) listens, for the SPI calls.
-pub async fn start(settings: &Settings, portal: SocketAddr) -> anyhow::Result<Sandbox> {
-    let smtp_listener = TcpListener::bind(&settings.sandbox_smtp_listen)
-        .map_err(|e| anyhow::anyhow!("APP_SANDBOX_SMTP_LISTEN {}: {e}", settings.sandbox_smtp_listen))?;
+pub async fn start(settings: &Settings, listeners: Listeners, portal: SocketAddr) -> anyhow::Result<Sandbox> {
+    let Listeners {
+        http: http_listener,
+        smtp: smtp_listener,
+    } = listeners;
     let smtp_port = smtp_listener.local_addr()?.port();
     let mailbox = mailbox::Mailbox::default();
     mailbox::smtp::spawn(smtp_listener, mailbox.clone())?;
@@ -38,8 +49,6 @@ pub async fn start(settings: &Settings, portal: SocketAddr) -> anyhow::Result<Sa
     let spi_url = url::Url::parse(&format!("http://{portal}/api/aliyun/spi"))?;
     let market = Arc::new(market::Market::new(pool, spi_url, settings).await?);
 
-    let http_listener = TcpListener::bind(&settings.sandbox_listen)
-        .map_err(|e| anyhow::anyhow!("APP_SANDBOX_LISTEN {}: {e}", settings.sandbox_listen))?;
     let http_port = http_listener.local_addr()?.port();
     let mailbox = web::Data::new(mailbox);
     let market_data = web::Data::from(Arc::clone(&market));

@@ -3,6 +3,7 @@
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
 
 mod cancellation;
+mod docs;
 mod helpers;
 mod lifecycle;
 mod login;
@@ -13,6 +14,8 @@ mod pages;
 mod password;
 mod reconciler;
 mod register;
+mod sandbox;
+mod scratch;
 mod sessions;
 mod spi;
 mod startup;

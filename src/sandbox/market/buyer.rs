@@ -2,9 +2,10 @@
 //! simulated: product page with *Activate Now*, the pay-as-you-go terms,
 //! *Activation Request Submitted*, and *Purchased Services* with Instance IDs
 //! and *Close* / *Expire* / *Renew*. The buyer "logged in to Alibaba Cloud" is
-//! a cookie holding their account ID.
+//! a cookie holding their account ID, set when they activate or look an
+//! account up, so *Purchased Services* shows their instances without asking.
 
-use actix_web::cookie::Cookie;
+use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -13,6 +14,7 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 
 use super::{Market, MarketRefusal, store};
+use crate::domain::AliUid;
 use crate::error::AppError;
 use crate::page::ok;
 
@@ -29,10 +31,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/market/instances/{id}/{operation}", web::post().to(operate));
 }
 
-fn buyer(req: &HttpRequest) -> Option<String> {
+/// The message for an account ID that is not one.
+const NOT_AN_ACCOUNT_ID: &str = "The account ID is a number, like 1234567890123456.";
+
+/// The remembered buyer, if any.
+fn buyer(req: &HttpRequest) -> Option<AliUid> {
     req.cookie(BUYER_COOKIE)
-        .map(|c| c.value().to_string())
-        .filter(|v| crate::domain::AliUid::parse(v).is_ok())
+        .and_then(|c| AliUid::parse(c.value()).ok())
+}
+
+/// Remembers `buyer` as the one "logged in to Alibaba Cloud" in this browser.
+fn remember(res: &mut HttpResponse, buyer: &AliUid) -> Result<(), AppError> {
+    let cookie = Cookie::build(BUYER_COOKIE, buyer.as_ref().to_string())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .finish();
+    res.add_cookie(&cookie)
+        .map_err(|e| AppError::Unexpected(e.into()))
 }
 
 fn see_other(location: &str) -> HttpResponse {
@@ -49,7 +65,7 @@ struct ProductPage {
 }
 
 async fn product(req: HttpRequest) -> Result<HttpResponse, AppError> {
-    let ali_uid = buyer(&req).unwrap_or_else(|| {
+    let ali_uid = buyer(&req).map(|b| b.as_ref().to_string()).unwrap_or_else(|| {
         let mut rng = rand::rng();
         format!(
             "{}{:015}",
@@ -77,10 +93,10 @@ struct TermsPage {
 
 async fn terms(form: web::Form<ActivateForm>) -> Result<HttpResponse, AppError> {
     let ali_uid = form.into_inner().ali_uid.trim().to_string();
-    if crate::domain::AliUid::parse(&ali_uid).is_err() {
+    if AliUid::parse(&ali_uid).is_err() {
         return ok(&ProductPage {
             ali_uid,
-            error: Some("The account ID is a number, like 1234567890123456."),
+            error: Some(NOT_AN_ACCOUNT_ID),
         });
     }
     ok(&TermsPage { ali_uid, error: None })
@@ -95,10 +111,10 @@ struct SubmittedPage {
 
 async fn confirm(market: web::Data<Market>, form: web::Form<ActivateForm>) -> Result<HttpResponse, AppError> {
     let ActivateForm { ali_uid, agree } = form.into_inner();
-    let Ok(uid) = crate::domain::AliUid::parse(&ali_uid) else {
+    let Ok(uid) = AliUid::parse(&ali_uid) else {
         return ok(&ProductPage {
             ali_uid,
-            error: Some("The account ID is a number, like 1234567890123456."),
+            error: Some(NOT_AN_ACCOUNT_ID),
         });
     };
     if agree != "on" {
@@ -109,20 +125,19 @@ async fn confirm(market: web::Data<Market>, form: web::Form<ActivateForm>) -> Re
     }
     let (instance, delivered) = market.purchase(uid.as_ref()).await?;
     let mut res = ok(&SubmittedPage { instance, delivered })?;
-    res.add_cookie(
-        &Cookie::build(BUYER_COOKIE, uid.as_ref().to_string())
-            .path("/")
-            .finish(),
-    )
-    .map_err(|e| AppError::Unexpected(e.into()))?;
+    remember(&mut res, &uid)?;
     Ok(res)
 }
 
 #[derive(Template)]
 #[template(path = "sandbox/market_purchased.html")]
 struct PurchasedPage {
+    /// The account shown (or typed, when `error` says it is not an ID).
     ali_uid: Option<String>,
+    error: Option<&'static str>,
     instances: Vec<store::Instance>,
+    /// When no account is known: the accounts that bought lately, to pick from.
+    recent_buyers: Vec<String>,
     retrying: i64,
 }
 
@@ -131,32 +146,48 @@ struct BuyerQuery {
     ali_uid: Option<String>,
 }
 
+/// How many recent buyers the page offers when it knows no account.
+const RECENT_BUYERS: i64 = 10;
+
+/// The instances of the account looked up (`?ali_uid=`, which is then
+/// remembered) or else of the remembered buyer; with neither, the field to
+/// look one up and the accounts that bought lately.
 async fn purchased(
     req: HttpRequest,
     market: web::Data<Market>,
     query: web::Query<BuyerQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let chosen = query
-        .into_inner()
-        .ali_uid
-        .filter(|u| crate::domain::AliUid::parse(u).is_ok());
-    let ali_uid = chosen.clone().or_else(|| buyer(&req));
-    let instances = match &ali_uid {
-        Some(uid) => {
-            let mut conn = market.pool.get().await?;
-            store::instances_of(&mut conn, Some(uid)).await?
-        }
-        None => Vec::new(),
+    let typed = query.into_inner().ali_uid.filter(|u| !u.trim().is_empty());
+    let (shown, error) = match typed.as_deref().map(AliUid::parse) {
+        Some(Ok(uid)) => (Some(uid), None),
+        Some(Err(_)) => (None, Some(NOT_AN_ACCOUNT_ID)),
+        None => (buyer(&req), None),
     };
+    let mut conn = market.pool.get().await?;
+    let (instances, recent_buyers) = match &shown {
+        Some(uid) => (
+            store::instances_of(&mut conn, Some(uid.as_ref())).await?,
+            Vec::new(),
+        ),
+        None => (Vec::new(), store::recent_buyers(&mut conn, RECENT_BUYERS).await?),
+    };
+    drop(conn);
     let retrying = market.pending_deliveries().await?;
-    let mut res = ok(&PurchasedPage {
-        ali_uid,
+    // An account looked up becomes the remembered buyer.
+    let looked_up = shown.clone().filter(|_| typed.is_some());
+    let page = PurchasedPage {
+        ali_uid: match error {
+            Some(_) => typed,
+            None => shown.as_ref().map(|u| u.as_ref().to_string()),
+        },
+        error,
         instances,
+        recent_buyers,
         retrying,
-    })?;
-    if let Some(uid) = chosen {
-        res.add_cookie(&Cookie::build(BUYER_COOKIE, uid).path("/").finish())
-            .map_err(|e| AppError::Unexpected(e.into()))?;
+    };
+    let mut res = ok(&page)?;
+    if let Some(uid) = &looked_up {
+        remember(&mut res, uid)?;
     }
     Ok(res)
 }

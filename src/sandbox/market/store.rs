@@ -168,6 +168,17 @@ pub async fn instances_of(conn: &mut AsyncPgConnection, ali_uid: Option<&str>) -
     query.load(conn).await
 }
 
+/// The accounts with the latest purchases, most recent first, at most `limit`.
+pub async fn recent_buyers(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<Vec<String>> {
+    instances::table
+        .group_by(instances::ali_uid)
+        .select(instances::ali_uid)
+        .order(diesel::dsl::max(instances::created_on).desc())
+        .limit(limit)
+        .load(conn)
+        .await
+}
+
 /// Changes an instance's status and end.
 pub async fn set_state(
     conn: &mut AsyncPgConnection,
