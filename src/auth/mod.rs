@@ -4,6 +4,7 @@
 pub mod csrf;
 pub mod guard;
 pub mod login;
+pub mod next;
 pub mod password;
 pub mod session_store;
 pub mod throttle;

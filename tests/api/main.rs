@@ -11,6 +11,7 @@ mod openapi;
 mod pages;
 mod password;
 mod reconciler;
+mod redirects;
 mod register;
 mod sessions;
 mod spi;

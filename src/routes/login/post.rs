@@ -75,7 +75,7 @@ pub async fn login(
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("session: {e}")))?;
     csrf::rotate(&session);
     tracing::info!(account_id = account.id, "logged in");
-    Ok(see_other(crate::auth::guard::safe_next(Some(&next))))
+    Ok(see_other(&crate::auth::next::safe_next(Some(&next))))
 }
 
 /// The form again, with its messages and without the password.
@@ -85,7 +85,7 @@ fn refuse(
     login: String,
     next: String,
 ) -> Result<HttpResponse, AppError> {
-    let next = crate::auth::guard::safe_next(Some(&next)).to_string();
+    let next = crate::auth::next::safe_next(Some(&next));
     render(
         StatusCode::UNPROCESSABLE_ENTITY,
         &LoginPage {
