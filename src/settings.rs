@@ -44,6 +44,19 @@ pub struct Settings {
     pub outbox: OutboxSettings,
     /// Trust `X-Forwarded-For` from a reverse proxy for the client address.
     pub trust_forwarded_for: bool,
+    /// Who may read `/metrics`.
+    pub metrics: MetricsAccess,
+}
+
+/// Who may read `/metrics` (SPEC: not public in production).
+#[derive(Clone, Debug)]
+pub enum MetricsAccess {
+    /// Anyone (development without `APP_METRICS_TOKEN`).
+    Open,
+    /// Only a scraper sending `Authorization: Bearer <token>`.
+    Token(SecretString),
+    /// Nobody: production without `APP_METRICS_TOKEN` answers 404.
+    Closed,
 }
 
 /// Alibaba Cloud Marketplace credentials and identifiers.
@@ -206,6 +219,12 @@ impl Settings {
                 send_timeout: Duration::from_secs(15),
             },
             trust_forwarded_for: flag(&var, "APP_TRUST_FORWARDED_FOR", false)?,
+            metrics: match var("APP_METRICS_TOKEN") {
+                Some(token) if token.len() >= 16 => MetricsAccess::Token(SecretString::from(token)),
+                Some(_) => return Err(invalid("APP_METRICS_TOKEN", "must be at least 16 characters")),
+                None if production => MetricsAccess::Closed,
+                None => MetricsAccess::Open,
+            },
         };
         if production {
             settings.check_production()?;
@@ -415,6 +434,20 @@ mod tests {
         .unwrap();
         assert!(s.cookie_secure);
         assert!(!s.sandbox);
+        assert!(
+            matches!(s.metrics, MetricsAccess::Closed),
+            "no public /metrics in production"
+        );
+    }
+
+    #[test]
+    fn metrics_are_open_in_development_and_behind_a_token_when_one_is_set() {
+        assert!(matches!(with(&[]).unwrap().metrics, MetricsAccess::Open));
+        let token = "t".repeat(32);
+        let s = with(&[("APP_METRICS_TOKEN", &token)]).unwrap();
+        assert!(matches!(s.metrics, MetricsAccess::Token(t) if t.expose_secret() == token));
+        let err = with(&[("APP_METRICS_TOKEN", "short")]).unwrap_err().to_string();
+        assert!(err.starts_with("APP_METRICS_TOKEN"), "{err}");
     }
 
     #[test]

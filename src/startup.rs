@@ -148,7 +148,10 @@ impl Application {
                 .build();
             // The last `wrap` is the outermost layer.
             App::new()
-                .wrap(from_fn(crate::auth::csrf::protect))
+                .wrap(from_fn(crate::auth::csrf::anonymous_cookie))
+                .wrap(from_fn(
+                    crate::auth::session_store::unavailable_when_the_store_fails,
+                ))
                 .wrap(sessions)
                 .wrap(ErrorHandlers::new().default_handler(crate::error::render_error_page))
                 .wrap(security_headers(secure))

@@ -2,12 +2,17 @@
 //! the sandbox over HTTP and SMTP.
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
 
+mod anonymous;
 mod cancellation;
 mod helpers;
 mod lifecycle;
 mod login;
 mod mail;
+mod methods;
+mod metrics;
+mod names;
 mod openapi;
+mod origin;
 mod pages;
 mod password;
 mod reconciler;

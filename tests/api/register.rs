@@ -5,7 +5,7 @@ use crate::helpers::{PASSWORD, TestApp, browser, spawn_app};
 const UID: &str = "1234567890123456";
 
 /// Step-1 fields for `username` on `site`.
-fn account_fields<'a>(
+pub fn account_fields<'a>(
     site: &'a str,
     username: &'a str,
     email: &'a str,
@@ -24,7 +24,7 @@ fn account_fields<'a>(
 }
 
 /// Asks for a code and reads it from the sandbox mailbox.
-async fn email_code(app: &TestApp, email: &str) -> String {
+pub async fn email_code(app: &TestApp, email: &str) -> String {
     let before = app.emails_to(email).await.len();
     let res = app
         .post_form("/register/email-code", &[("email", email), ("site", "cn1")])
