@@ -189,6 +189,17 @@ pub fn ok(page: &impl Template) -> Result<HttpResponse, AppError> {
     render(StatusCode::OK, page)
 }
 
+/// `page` refused for a limit or a throttle: 429 with `Retry-After`.
+pub fn too_many(page: &impl Template, seconds: u64) -> Result<HttpResponse, AppError> {
+    render(StatusCode::TOO_MANY_REQUESTS, page).map(|mut res| {
+        res.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from(seconds),
+        );
+        res
+    })
+}
+
 /// A 303 redirect, the answer to every successful form.
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()

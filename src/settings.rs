@@ -82,6 +82,8 @@ pub struct AuthSettings {
     /// How long a login waits for a hashing slot before answering 503.
     pub hash_queue_timeout: Duration,
     pub throttle: ThrottleSettings,
+    /// Registration step-1 attempts and email codes allowed per hour.
+    pub registration: RegistrationLimits,
     pub session_idle: Duration,
     pub session_absolute: Duration,
 }
@@ -101,6 +103,15 @@ pub struct ThrottlePolicy {
 pub struct ThrottleSettings {
     pub per_identifier: ThrottlePolicy,
     pub per_ip: ThrottlePolicy,
+}
+
+/// How often registration may be tried, per hour: from one client address
+/// (step 1 and code requests together) and for one email address (step 1), so
+/// that nobody can probe which addresses, usernames or phones are taken.
+#[derive(Clone, Copy, Debug)]
+pub struct RegistrationLimits {
+    pub per_ip: u32,
+    pub per_email: u32,
 }
 
 /// Email outbox worker.
@@ -208,6 +219,10 @@ impl Settings {
                         max: Duration::from_secs(15 * 60),
                         decay: Duration::from_secs(60 * 60),
                     },
+                },
+                registration: RegistrationLimits {
+                    per_ip: number(&var, "APP_REGISTER_ATTEMPTS_PER_IP", 30)?,
+                    per_email: number(&var, "APP_REGISTER_ATTEMPTS_PER_EMAIL", 10)?,
                 },
                 session_idle: Duration::from_secs(30 * 60),
                 session_absolute: Duration::from_secs(12 * 60 * 60),

@@ -199,7 +199,11 @@ impl Application {
             self.mailer,
             self.settings.outbox,
         ));
-        tokio::spawn(housekeeping(self.pool.clone(), self.settings.clone()));
+        tokio::spawn(housekeeping(
+            self.pool.clone(),
+            self.settings.clone(),
+            self.notifier.public_url.clone(),
+        ));
         tokio::spawn(sweeper(self.pool.clone(), self.notifier.clone()));
         tokio::spawn(crate::marketplace::reconciler::run(
             self.pool.clone(),
@@ -243,8 +247,6 @@ fn security_headers(secure: bool) -> DefaultHeaders {
     }
 }
 
-/// Deletes what can no longer be used: expired sessions, stale throttle
-/// counters, spent reset tokens.
 /// Locks workspaces whose grace ended (R7), every minute.
 async fn sweeper(pool: DbPool, notifier: crate::billing::notices::Notifier) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
@@ -256,7 +258,10 @@ async fn sweeper(pool: DbPool, notifier: crate::billing::notices::Notifier) {
     }
 }
 
-async fn housekeeping(pool: DbPool, settings: Settings) {
+/// Every ten minutes: deletes what can no longer be used (expired sessions,
+/// stale throttle counters and limits, spent reset tokens and requests) and
+/// processes reset requests a crash left behind.
+async fn housekeeping(pool: DbPool, settings: Settings, public_url: Url) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
         tick.tick().await;
@@ -266,6 +271,11 @@ async fn housekeeping(pool: DbPool, settings: Settings) {
             db::models::login_throttle::delete_stale(&mut conn, settings.auth.throttle.per_identifier.decay)
                 .await?;
             db::models::password_reset::delete_stale(&mut conn).await?;
+            db::models::password_reset::delete_stale_requests(&mut conn).await?;
+            db::models::rate_limit::delete_stale(&mut conn).await?;
+            drop(conn);
+            // Requests a crash left unprocessed.
+            crate::auth::password_reset::process_requests(&pool, &public_url, &settings.brand_name).await?;
             Ok(())
         }
         .await;

@@ -164,6 +164,7 @@ error-email-code-syntax = The code has 6 digits.
 error-email-code-wrong = This code is not right. { $left } tries left.
 error-email-code-expired = This code has expired or was tried too often. Send a new one.
 error-email-code-resend = A code was just sent. You can ask for another in { $seconds } s.
+error-register-throttled = Too many registration attempts. Try again in { $minutes } min.
 error-username-taken = This username is already registered on this site.
 error-email-taken = This email is already registered on this site.
 error-phone-taken = This phone number is already registered on this site.

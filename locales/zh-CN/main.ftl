@@ -164,6 +164,7 @@ error-email-code-syntax = 验证码为 6 位数字。
 error-email-code-wrong = 验证码不正确，还可尝试 { $left } 次。
 error-email-code-expired = 验证码已过期或尝试次数过多，请重新获取。
 error-email-code-resend = 验证码刚刚已发送，{ $seconds } 秒后可再次获取。
+error-register-throttled = 注册尝试次数过多，请在 { $minutes } 分钟后重试。
 error-username-taken = 该用户名在此站点已被注册。
 error-email-taken = 该邮箱在此站点已被注册。
 error-phone-taken = 该手机号在此站点已被注册。

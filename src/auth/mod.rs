@@ -6,6 +6,8 @@ pub mod guard;
 pub mod login;
 pub mod next;
 pub mod password;
+pub mod password_reset;
+pub mod rate_limit;
 pub mod session_store;
 pub mod throttle;
 

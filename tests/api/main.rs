@@ -4,8 +4,10 @@
 
 mod anonymous;
 mod cancellation;
+mod enumeration;
 mod helpers;
 mod lifecycle;
+mod limits;
 mod login;
 mod mail;
 mod methods;
@@ -21,4 +23,5 @@ mod register;
 mod sessions;
 mod spi;
 mod startup;
+mod throttle;
 mod workspaces;

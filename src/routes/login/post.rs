@@ -8,7 +8,7 @@ use crate::auth::login::{Authenticated, authenticate};
 use crate::auth::{csrf, session_keys};
 use crate::domain::LoginIdentifier;
 use crate::error::AppError;
-use crate::page::{FormErrors, PageContext, render, see_other};
+use crate::page::{FormErrors, PageContext, render, see_other, too_many};
 use crate::startup::AppState;
 
 #[derive(Deserialize)]
@@ -54,13 +54,7 @@ pub async fn login(
     let account = match authenticate(&state, ip, &identifier, &password).await? {
         Authenticated::Account(account) => account,
         Authenticated::Throttled(seconds) => {
-            return render(StatusCode::TOO_MANY_REQUESTS, &ThrottledPage { ctx, seconds }).map(|mut res| {
-                res.headers_mut().insert(
-                    actix_web::http::header::RETRY_AFTER,
-                    actix_web::http::header::HeaderValue::from(seconds),
-                );
-                res
-            });
+            return too_many(&ThrottledPage { ctx, seconds }, seconds);
         }
         Authenticated::Failed => {
             errors.add("login", ctx.t("login-failed"));
