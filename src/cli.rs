@@ -228,14 +228,14 @@ async fn reconcile(settings: Settings) -> anyhow::Result<()> {
     let url = settings.database_url.expose_secret();
     crate::db::run_migrations(url).await?;
     let pool = crate::db::pool(url, 2)?;
-    let notifier = notifier_of(&settings)?;
-    let report = crate::marketplace::reconciler::reconcile_once(
-        &pool,
-        &market,
-        &settings.aliyun.product_code,
-        &notifier,
-    )
-    .await?;
+    let reconciler = crate::marketplace::reconciler::Reconciler {
+        pool,
+        market,
+        product_code: settings.aliyun.product_code.clone(),
+        notifier: notifier_of(&settings)?,
+        clock: crate::clock::Clock::system(),
+    };
+    let report = crate::marketplace::reconciler::reconcile_once(&reconciler).await?;
     println!("Reconciled: {report}.");
     Ok(())
 }

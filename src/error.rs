@@ -28,19 +28,40 @@ pub enum AppError {
     CrossSite,
     #[error("password hashing is saturated")]
     Busy,
+    /// The database is down or no connection was free in time: try again.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
 
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
+        if crate::db::is_connection_lost(&e) {
+            return AppError::Unavailable(format!("database query: {e}"));
+        }
         AppError::Unexpected(anyhow::Error::new(e).context("database query"))
     }
 }
 
 impl From<crate::db::PoolError> for AppError {
     fn from(e: crate::db::PoolError) -> Self {
-        AppError::Unexpected(anyhow::anyhow!("database pool: {e}"))
+        use deadpool::managed::PoolError as P;
+        match e {
+            // No connection free in time, or none could be opened: an outage
+            // or an overload, both temporary.
+            P::Timeout(_) | P::Backend(_) | P::Closed => AppError::Unavailable(format!("database pool: {e}")),
+            other => AppError::Unexpected(anyhow::anyhow!("database pool: {other}")),
+        }
+    }
+}
+
+impl From<crate::db::DbError> for AppError {
+    fn from(e: crate::db::DbError) -> Self {
+        match e {
+            crate::db::DbError::Pool(e) => e.into(),
+            crate::db::DbError::Query(e) => e.into(),
+        }
     }
 }
 
@@ -68,7 +89,7 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::CsrfToken | AppError::CrossSite => StatusCode::FORBIDDEN,
-            AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Busy | AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -85,7 +106,10 @@ impl ResponseError for AppError {
         if let Some(m) = message {
             res.extensions_mut().insert(ErrorMessage(m));
         }
-        if matches!(self, AppError::Busy) {
+        if let AppError::Unavailable(cause) = self {
+            tracing::warn!(%cause, "answered 503");
+        }
+        if matches!(self, AppError::Busy | AppError::Unavailable(_)) {
             res.headers_mut().insert(
                 actix_web::http::header::RETRY_AFTER,
                 HeaderValue::from_static("5"),
@@ -184,4 +208,80 @@ fn fallback_body(lang: Language, status: StatusCode) -> String {
         "<!doctype html><title>{status}</title><p>{}</p>",
         crate::i18n::t(lang, "error-500-body")
     )
+}
+
+/// Middleware around the session middleware: when its store (PostgreSQL)
+/// cannot be reached it fails the request with an opaque 500 before any
+/// handler runs; that is an outage, answered 503 with `Retry-After` and the
+/// error page like any other.
+pub async fn session_store_outage<B: actix_web::body::MessageBody>(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<B>,
+) -> Result<ServiceResponse<B>, actix_web::Error> {
+    // The request itself cannot be kept (routing needs it unshared), so what
+    // the page needs is taken now.
+    let ctx = crate::page::PageContext::anonymous(req.request());
+    let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
+    match next.call(req).await {
+        Err(e) if is_session_store_failure(&e) => {
+            tracing::warn!(cause = %e, "the session store is unavailable");
+            Err(OutagePage::render(ctx, request_id).into())
+        }
+        other => other,
+    }
+}
+
+/// Whether actix-session failed because its store did (the only other
+/// failures, cookie encoding, cannot happen with our random keys).
+fn is_session_store_failure(e: &actix_web::Error) -> bool {
+    use actix_session::storage::{LoadError, SaveError, UpdateError};
+    use actix_web::error::InternalError;
+    e.as_error::<InternalError<LoadError>>().is_some()
+        || e.as_error::<InternalError<SaveError>>().is_some()
+        || e.as_error::<InternalError<UpdateError>>().is_some()
+        || e.as_error::<InternalError<anyhow::Error>>().is_some()
+}
+
+/// The 503 page of an outage met outside any handler: a finished response
+/// (error pages and default headers are not applied to errors), so it carries
+/// the security headers itself.
+#[derive(Debug)]
+struct OutagePage(String);
+
+impl OutagePage {
+    fn render(ctx: crate::page::PageContext, request_id: Option<String>) -> Self {
+        let status = StatusCode::SERVICE_UNAVAILABLE;
+        let (title, message) = messages_for(status);
+        let lang = ctx.lang;
+        let page = ErrorPage {
+            status: status.as_u16(),
+            title: crate::i18n::t(lang, title),
+            message: crate::i18n::t(lang, message),
+            request_id,
+            ctx,
+        };
+        OutagePage(page.render().unwrap_or_else(|_| fallback_body(lang, status)))
+    }
+}
+
+impl std::fmt::Display for OutagePage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the database is unavailable")
+    }
+}
+
+impl ResponseError for OutagePage {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::SERVICE_UNAVAILABLE
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut res = HttpResponse::ServiceUnavailable();
+        res.content_type("text/html; charset=utf-8")
+            .insert_header((actix_web::http::header::RETRY_AFTER, "5"));
+        for header in crate::startup::SECURITY_HEADERS {
+            res.insert_header(header);
+        }
+        res.body(self.0.clone())
+    }
 }

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod billing;
 pub mod cli;
+pub mod clock;
 pub mod db;
 pub mod domain;
 pub mod email;

@@ -20,6 +20,10 @@ pub struct Settings {
     pub env: AppEnv,
     pub database_url: SecretString,
     pub database_pool_size: usize,
+    /// How long a request waits for a database connection before answering 503.
+    pub database_wait: Duration,
+    /// How often the sweeper looks for workspaces whose grace period ended.
+    pub sweep_interval: Duration,
     /// Address of the portal; port 0 picks a free one (tests).
     pub listen: String,
     /// Base of links in emails; `None` means `http://` + the bound listen address.
@@ -183,6 +187,8 @@ impl Settings {
                     .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/billing_center".into()),
             ),
             database_pool_size: number(&var, "APP_DATABASE_POOL_SIZE", 16)?,
+            database_wait: millis(&var, "APP_DATABASE_WAIT_MS", 2_000)?,
+            sweep_interval: millis(&var, "APP_SWEEP_INTERVAL_MS", 60_000)?,
             listen,
             public_url,
             session_key,
@@ -231,7 +237,7 @@ impl Settings {
                 poll_interval: millis(&var, "APP_OUTBOX_POLL_MS", 500)?,
                 retry_base: millis(&var, "APP_OUTBOX_RETRY_BASE_MS", 5_000)?,
                 max_attempts: number(&var, "APP_OUTBOX_MAX_ATTEMPTS", 10)?,
-                send_timeout: Duration::from_secs(15),
+                send_timeout: millis(&var, "APP_OUTBOX_SEND_TIMEOUT_MS", 15_000)?,
             },
             trust_forwarded_for: flag(&var, "APP_TRUST_FORWARDED_FOR", false)?,
             metrics: match var("APP_METRICS_TOKEN") {

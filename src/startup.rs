@@ -15,6 +15,7 @@ use url::Url;
 
 use crate::auth::password::Passwords;
 use crate::auth::session_store::PgSessionStore;
+use crate::clock::Clock;
 use crate::db::{self, DbPool};
 use crate::email::worker::Mailer;
 use crate::marketplace::openapi::MarketClient;
@@ -34,6 +35,18 @@ pub struct AppState {
     pub notifier: crate::billing::notices::Notifier,
     /// The sites, read once at start-up (they are reference data).
     pub sites: Vec<crate::db::models::site::Site>,
+    /// "Now" for the rules (tests move it).
+    pub clock: Clock,
+}
+
+impl AppState {
+    /// The marketplace as the rules address it.
+    pub fn marketplace(&self) -> crate::billing::binding::Market<'_> {
+        crate::billing::binding::Market {
+            client: &self.market,
+            product_code: &self.settings.aliyun.product_code,
+        }
+    }
 }
 
 /// A built, not yet running, application.
@@ -46,6 +59,7 @@ pub struct Application {
     market: MarketClient,
     notifier: crate::billing::notices::Notifier,
     settings: Settings,
+    clock: Clock,
 }
 
 /// The product on Alibaba Cloud Marketplace.
@@ -57,10 +71,15 @@ const MAX_FORM_BYTES: usize = 64 * 1024;
 impl Application {
     /// Creates the database if needed, migrates it, binds the listeners.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, Clock::system()).await
+    }
+
+    /// [`Self::build`] with the clock the rules read (a test's).
+    pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
         let database_url = settings.database_url.expose_secret().to_string();
         db::ensure_database(&database_url).await?;
         db::run_migrations(&database_url).await?;
-        let pool = db::pool(&database_url, settings.database_pool_size)?;
+        let pool = db::pool_waiting(&database_url, settings.database_pool_size, settings.database_wait)?;
 
         let listener =
             TcpListener::bind(&settings.listen).with_context(|| format!("APP_LISTEN {}", settings.listen))?;
@@ -119,6 +138,7 @@ impl Application {
             marketplace_url,
             sites,
             notifier: notifier.clone(),
+            clock: clock.clone(),
         });
         let store = PgSessionStore::new(
             pool.clone(),
@@ -149,10 +169,8 @@ impl Application {
             // The last `wrap` is the outermost layer.
             App::new()
                 .wrap(from_fn(crate::auth::csrf::anonymous_cookie))
-                .wrap(from_fn(
-                    crate::auth::session_store::unavailable_when_the_store_fails,
-                ))
                 .wrap(sessions)
+                .wrap(from_fn(crate::error::session_store_outage))
                 .wrap(ErrorHandlers::new().default_handler(crate::error::render_error_page))
                 .wrap(security_headers(secure))
                 .wrap(from_fn(crate::telemetry::observe))
@@ -174,6 +192,7 @@ impl Application {
             market,
             notifier,
             settings,
+            clock,
         })
     }
 
@@ -204,12 +223,20 @@ impl Application {
             self.settings.clone(),
             self.notifier.public_url.clone(),
         ));
-        tokio::spawn(sweeper(self.pool.clone(), self.notifier.clone()));
-        tokio::spawn(crate::marketplace::reconciler::run(
+        tokio::spawn(sweeper(
             self.pool.clone(),
-            self.market,
-            self.settings.aliyun.product_code.clone(),
-            self.notifier,
+            self.notifier.clone(),
+            self.clock.clone(),
+            self.settings.sweep_interval,
+        ));
+        tokio::spawn(crate::marketplace::reconciler::run(
+            crate::marketplace::reconciler::Reconciler {
+                pool: self.pool.clone(),
+                market: self.market,
+                product_code: self.settings.aliyun.product_code.clone(),
+                notifier: self.notifier,
+                clock: self.clock,
+            },
             self.settings.aliyun.reconcile_interval,
         ));
         let Some(sandbox) = self.sandbox else {
@@ -227,19 +254,24 @@ impl Application {
 }
 
 /// Headers on every response: no framing, no sniffing, no inline script.
+pub const SECURITY_HEADERS: [(&str, &str); 7] = [
+    (
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+    ),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Cache-Control", "no-store"),
+];
+
 fn security_headers(secure: bool) -> DefaultHeaders {
-    let headers = DefaultHeaders::new()
-        .add((
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-             form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
-        ))
-        .add(("X-Content-Type-Options", "nosniff"))
-        .add(("X-Frame-Options", "DENY"))
-        .add(("Referrer-Policy", "strict-origin-when-cross-origin"))
-        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
-        .add(("Cross-Origin-Opener-Policy", "same-origin"))
-        .add(("Cache-Control", "no-store"));
+    let headers = SECURITY_HEADERS
+        .into_iter()
+        .fold(DefaultHeaders::new(), |headers, pair| headers.add(pair));
     if secure {
         headers.add(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
     } else {
@@ -247,12 +279,18 @@ fn security_headers(secure: bool) -> DefaultHeaders {
     }
 }
 
-/// Locks workspaces whose grace ended (R7), every minute.
-async fn sweeper(pool: DbPool, notifier: crate::billing::notices::Notifier) {
-    let mut tick = tokio::time::interval(Duration::from_secs(60));
+/// Locks workspaces whose grace ended (R7), every `interval`. Safe on every
+/// instance at once: a workspace is locked under its instance's row lock.
+async fn sweeper(
+    pool: DbPool,
+    notifier: crate::billing::notices::Notifier,
+    clock: Clock,
+    interval: Duration,
+) {
+    let mut tick = tokio::time::interval(interval);
     loop {
         tick.tick().await;
-        if let Err(e) = crate::billing::instances::sweep(&pool, &notifier, chrono::Utc::now()).await {
+        if let Err(e) = crate::billing::instances::sweep(&pool, &notifier, clock.now()).await {
             tracing::warn!(error = %format!("{e:#}"), "sweep");
         }
     }

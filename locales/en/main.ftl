@@ -114,7 +114,7 @@ email-reset-button = Choose a new password
 email-reset-expiry = The link works once, for { $minutes } minutes.
 email-reset-ignore = If you did not ask for this, ignore this email; your password stays as it is.
 error-ali-uid-syntax = An Alibaba Cloud account ID is a number, like 1234567890123456.
-error-instance-id-syntax = An instance ID is a number, like 241127000001.
+error-instance-id-syntax = An instance ID is a number without leading zeros, like 241127000001.
 
 # Marketplace
 field-instance-id = Instance ID

@@ -114,7 +114,7 @@ email-reset-button = 设置新密码
 email-reset-expiry = 该链接仅可使用一次，{ $minutes } 分钟内有效。
 email-reset-ignore = 如果这不是您的操作，请忽略此邮件，您的密码不会改变。
 error-ali-uid-syntax = 阿里云账号 ID 为数字，例如 1234567890123456。
-error-instance-id-syntax = 实例 ID 为数字，例如 241127000001。
+error-instance-id-syntax = 实例 ID 为不以 0 开头的数字，例如 241127000001。
 
 # Marketplace
 field-instance-id = 实例 ID

@@ -74,13 +74,16 @@ impl PgSessionStore {
         .await?;
         Ok(SessionKey::try_from(key)?)
     }
+}
 
-    /// The stored state of a live session; an error only when the database
-    /// failed.
-    async fn load_live(&self, key: &SessionKey) -> anyhow::Result<Option<serde_json::Value>> {
-        let mut conn = self.pool.get().await?;
+impl SessionStore for PgSessionStore {
+    async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
+        let mut conn = self.pool.get().await.map_err(|e| LoadError::Other(e.into()))?;
         let hash = super::token_hash(key.as_ref());
-        let Some(live) = session::load(&mut conn, &hash).await? else {
+        let Some(live) = session::load(&mut conn, &hash)
+            .await
+            .map_err(|e| LoadError::Other(e.into()))?
+        else {
             return Ok(None);
         };
         // Extend the idle expiry at most once a minute, so that ordinary page
@@ -89,23 +92,13 @@ impl PgSessionStore {
             + chrono::Duration::from_std(self.idle.saturating_sub(Duration::from_secs(60)))
                 .unwrap_or_default();
         if live.expires_at < refresh_after {
-            session::touch(&mut conn, &hash, self.idle).await?;
+            session::touch(&mut conn, &hash, self.idle)
+                .await
+                .map_err(|e| LoadError::Other(e.into()))?;
         }
-        Ok(Some(live.state))
-    }
-}
-
-impl SessionStore for PgSessionStore {
-    async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
-        match self.load_live(key).await {
-            Ok(state) => state
-                .map(|s| from_json(s).map_err(LoadError::Deserialization))
-                .transpose(),
-            Err(e) => {
-                tracing::warn!(error = %format!("{e:#}"), "the session store is unavailable");
-                Ok(Some(State::from([(UNAVAILABLE.to_string(), "true".to_string())])))
-            }
-        }
+        from_json(live.state)
+            .map(Some)
+            .map_err(LoadError::Deserialization)
     }
 
     async fn save(&self, state: State, ttl_: &CookieDuration) -> Result<SessionKey, SaveError> {
@@ -149,30 +142,4 @@ impl SessionStore for PgSessionStore {
         session::delete(&mut conn, &super::token_hash(key.as_ref())).await?;
         Ok(())
     }
-}
-
-/// The state [`PgSessionStore::load`] answers when the database failed: a
-/// session holding only this key, which [`unavailable_when_the_store_fails`]
-/// turns into a 503 before any handler runs. (actix-session turns a load
-/// error into a bare 500 that no outer layer can tell from others.)
-const UNAVAILABLE: &str = "_store_unavailable";
-
-/// Inside the session middleware: a request whose session could not be
-/// loaded, because the database is down or the pool is exhausted, is answered
-/// 503 with `Retry-After` (and rendered as the error page), never 500.
-pub async fn unavailable_when_the_store_fails(
-    req: actix_web::dev::ServiceRequest,
-    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
-) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
-    use actix_session::SessionExt;
-    let unavailable = req.get_session().entries().contains_key(UNAVAILABLE);
-    if unavailable {
-        let response = actix_web::HttpResponse::ServiceUnavailable()
-            .insert_header((actix_web::http::header::RETRY_AFTER, "5"))
-            .finish();
-        return Ok(req.into_response(response));
-    }
-    next.call(req)
-        .await
-        .map(actix_web::dev::ServiceResponse::map_into_boxed_body)
 }

@@ -2,10 +2,13 @@
 //! locks the instance row, so concurrent and duplicate calls serialise, and
 //! each one is idempotent: repeating it changes nothing.
 //!
-//! Order safety: a released instance never comes back; an `expiredInstance`
-//! arriving after a renewal already moved the expiry into the future is
-//! stale and ignored; a renewal reopens an expired instance only when its new
-//! expiry lies ahead.
+//! Order safety: a released instance never comes back; a release or expiry
+//! of an instance we have no record of is remembered (a tombstone), so that a
+//! `createInstance` arriving after it creates the instance already released
+//! or expired; an `expiredInstance` call arriving after a renewal already
+//! moved the expiry into the future is stale and ignored (the reconciler's own
+//! observation of `EXPIRED` is not: it is the marketplace's current state); a
+//! renewal reopens an expired instance only when its new expiry lies ahead.
 //!
 //! Every function here must run inside the caller's transaction.
 
@@ -15,6 +18,7 @@ use diesel_async::AsyncPgConnection;
 
 use super::notices::{self, NoticeKind, Notifier};
 use crate::db::models::aliyun_instance::{AliyunInstance, InstanceChange, NewAliyunInstance};
+use crate::db::models::instance_tombstone;
 use crate::db::models::notice::NoticeWorkspace;
 use crate::db::models::settlement_change;
 use crate::db::models::workspace::Workspace;
@@ -28,6 +32,9 @@ pub enum Change {
     Unchanged,
     /// No such instance here: a successful no-op.
     UnknownInstance,
+    /// No such instance here; its release or expiry is remembered for a
+    /// create that comes later.
+    Remembered,
 }
 
 impl Change {
@@ -37,6 +44,7 @@ impl Change {
             Change::Applied => "applied",
             Change::Unchanged => "unchanged",
             Change::UnknownInstance => "unknown instance",
+            Change::Remembered => "unknown instance, remembered",
         }
     }
 }
@@ -82,14 +90,49 @@ impl Trigger {
 const STALE_EXPIRY_MARGIN: chrono::Duration = chrono::Duration::hours(1);
 
 /// `createInstance`: stores the instance unless it exists (then nothing changes,
-/// not even for a released one).
-pub async fn create(conn: &mut AsyncPgConnection, new: &NewAliyunInstance<'_>) -> QueryResult<Change> {
-    let created = AliyunInstance::insert_if_absent(conn, new).await?;
+/// not even for a released one); born released or expired when the
+/// marketplace ended it before telling us it began.
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    new: &NewAliyunInstance<'_>,
+    now: DateTime<Utc>,
+) -> QueryResult<Change> {
+    instance_tombstone::lock_id(conn, new.instance_id).await?;
+    let ended = instance_tombstone::ended_before_create(conn, new.instance_id).await?;
+    let born = NewAliyunInstance {
+        status: ended.unwrap_or(InstanceStatus::Opened).code(),
+        expired_at: (ended == Some(InstanceStatus::Expired)).then_some(now),
+        released_at: (ended == Some(InstanceStatus::Released)).then_some(now),
+        extra: new.extra.clone(),
+        order_ids: new.order_ids.clone(),
+        ..*new
+    };
+    let created = AliyunInstance::insert_if_absent(conn, &born).await?;
     Ok(if created {
         Change::Applied
     } else {
         Change::Unchanged
     })
+}
+
+/// Locks the instance, or, when we have no record of it, remembers that the
+/// marketplace ended it (`ending`) and returns `None`.
+async fn lock_or_remember(
+    conn: &mut AsyncPgConnection,
+    instance_id: &str,
+    ending: InstanceStatus,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<AliyunInstance>> {
+    if let Some(instance) = AliyunInstance::lock(conn, instance_id).await? {
+        return Ok(Some(instance));
+    }
+    instance_tombstone::lock_id(conn, instance_id).await?;
+    // A create may have committed while we waited for its lock.
+    if let Some(instance) = AliyunInstance::lock(conn, instance_id).await? {
+        return Ok(Some(instance));
+    }
+    instance_tombstone::remember(conn, instance_id, ending, now).await?;
+    Ok(None)
 }
 
 fn with_order(order_ids: &[String], order_id: Option<&str>) -> Option<Vec<String>> {
@@ -195,10 +238,14 @@ pub async fn on_instance_expired(
     notifier: &Notifier,
     now: DateTime<Utc>,
 ) -> QueryResult<Change> {
-    let Some(instance) = AliyunInstance::lock(conn, instance_id).await? else {
-        return Ok(Change::UnknownInstance);
+    let Some(instance) = lock_or_remember(conn, instance_id, InstanceStatus::Expired, now).await? else {
+        return Ok(Change::Remembered);
     };
-    let stale = instance.expires_on.is_some_and(|e| e > now + STALE_EXPIRY_MARGIN);
+    // Only a call can be stale (overtaken by a renewal); what the reconciler
+    // reads is the marketplace's state now, even if a refund of the renewal
+    // never reached us.
+    let stale =
+        trigger == Trigger::Marketplace && instance.expires_on.is_some_and(|e| e > now + STALE_EXPIRY_MARGIN);
     if instance.status() != InstanceStatus::Opened || stale {
         return Ok(Change::Unchanged);
     }
@@ -253,8 +300,8 @@ pub async fn on_instance_released(
     // The instance first: a settlement change binding a workspace to it holds
     // that workspace and waits here, so once we hold the instance every
     // workspace bound to it is visible to the next statement (see binding.rs).
-    let Some(instance) = AliyunInstance::lock(conn, instance_id).await? else {
-        return Ok(Change::UnknownInstance);
+    let Some(instance) = lock_or_remember(conn, instance_id, InstanceStatus::Released, now).await? else {
+        return Ok(Change::Remembered);
     };
     if instance.status() == InstanceStatus::Released {
         return Ok(Change::Unchanged);
@@ -282,7 +329,7 @@ pub async fn on_instance_released(
             to: to.to_string(),
         });
     }
-    settlement_change::record_many(conn, &switched, instance_id, reason, trigger.actor()).await?;
+    settlement_change::record_many(conn, &switched, instance_id, reason, trigger.actor(), now).await?;
     if let Some(account_id) = instance.claimed_by {
         notices::notify(
             conn,

@@ -92,11 +92,11 @@ pub async fn notify(
         lang,
         brand: notifier.brand.clone(),
     };
-    match notice_email(&ctx, &account, kind, instance_id, &lines, now, &link) {
-        Ok(email) => {
-            crate::email::enqueue(conn, &format!("notice:{}", notice.id), &email).await?;
-        }
-        Err(e) => tracing::error!(error = %e, notice = notice.id, "could not render a notice email"),
-    }
+    // The notice promises its email: one that cannot be written aborts the
+    // whole change (the marketplace then retries the call), rather than
+    // leaving a notice nobody is told about.
+    let email = notice_email(&ctx, &account, kind, instance_id, &lines, now, &link)
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    crate::email::enqueue(conn, &format!("notice:{}", notice.id), &email).await?;
     Ok(notice)
 }

@@ -3,17 +3,19 @@
 //! site's methods), the Billing Center account (created with the same
 //! credentials, or an existing one joined), the workspace, its binding and the
 //! first settlement-change row. A second submission finds the workspace the
-//! first one created.
+//! first one created. R3 and R1 are checked first, outside the transaction,
+//! because R1 may ask the marketplace (see `billing::binding`).
 
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncConnection;
 
-use super::binding::{NewWorkspaceSpec, Target, bind, create_workspace};
+use super::binding::{Market, NewWorkspaceSpec, Target, bind, check, create_workspace};
 use super::{Abort, Refusal};
 use crate::db::models::account::{Account, NewAccount, TakenIdentifier};
 use crate::db::models::console_user::ConsoleUser;
+use crate::db::models::site::Site;
 use crate::db::models::workspace::Workspace;
+use crate::db::{DbError, DbPool};
 use crate::domain::{Language, WorkspaceName};
-use crate::marketplace::openapi::MarketClient;
 
 /// Which Billing Center account the workspace joins.
 #[derive(Clone, Debug)]
@@ -27,6 +29,8 @@ pub enum BillingAccount {
 /// Everything step 3 asks for.
 pub struct ActivationRequest {
     pub console_user_id: i64,
+    /// The console user's site (checked again inside the transaction).
+    pub site: String,
     pub workspace_name: WorkspaceName,
     pub language: Language,
     pub target: Target,
@@ -35,11 +39,18 @@ pub struct ActivationRequest {
 
 /// Activates the workspace; the outer error is unexpected, the inner a refusal.
 pub async fn activate(
-    conn: &mut AsyncPgConnection,
-    market: &MarketClient,
-    product_code: &str,
+    pool: &DbPool,
+    market: Market<'_>,
+    sites: &[Site],
     request: &ActivationRequest,
-) -> diesel::QueryResult<Result<Workspace, Refusal>> {
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Result<Workspace, Refusal>, DbError> {
+    let arbitrary = matches!(&request.account, BillingAccount::Join(a) if a.arbitrary_settlement);
+    let evidence = match check(pool, market, sites, &request.site, &request.target, arbitrary).await? {
+        Ok(evidence) => evidence,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let mut conn = pool.get().await?;
     let result = conn
         .transaction(async |conn| {
             let refuse = |r| Err(Abort::Refused(r));
@@ -70,8 +81,16 @@ pub async fn activate(
                     }
                 }
             };
-            if let Err(refusal) =
-                bind(conn, market, product_code, &account, &user.site, &request.target).await?
+            if let Err(refusal) = bind(
+                conn,
+                market.product_code,
+                sites,
+                &account,
+                &user.site,
+                &request.target,
+                &evidence,
+            )
+            .await?
             {
                 return refuse(refusal);
             }
@@ -82,9 +101,9 @@ pub async fn activate(
                 console_user_id: Some(user.id),
                 actor: &user.username,
             };
-            let created = create_workspace(conn, &account, &spec, &request.target).await?;
+            let created = create_workspace(conn, &account, &spec, &request.target, now).await?;
             Ok(created)
         })
         .await;
-    Abort::split(result)
+    Ok(Abort::split(result)?)
 }

@@ -1,6 +1,9 @@
-//! Changing how a workspace is settled (SPEC J4): R1-R5 in one transaction,
-//! with the workspace row locked so that two concurrent changes of the same
-//! workspace serialise (the second then meets R4).
+//! Changing how a workspace is settled (SPEC J4): R1-R5. The rules that our
+//! own rows answer are checked first, then R1 is asked outside any
+//! transaction (see `billing::binding`), then everything is checked again and
+//! applied in one transaction with the workspace row locked, so that two
+//! concurrent changes of the same workspace serialise (the second then meets
+//! R4, or finds the workspace already settled as it asks).
 //!
 //! Lock order: see `billing::binding`.
 
@@ -8,14 +11,15 @@ use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use chrono_tz::Asia::Shanghai;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
-use super::binding::{Target, bind};
+use super::binding::{Market, Target, bind, check};
 use super::{Abort, Refusal};
 use crate::db::models::account::Account;
 use crate::db::models::aliyun_instance::AliyunInstance;
 use crate::db::models::settlement_change::{self, NewSettlementChange};
+use crate::db::models::site::Site;
 use crate::db::models::workspace::Workspace;
+use crate::db::{DbError, DbPool};
 use crate::domain::InstanceStatus;
-use crate::marketplace::openapi::MarketClient;
 
 /// The first day of the calendar month after `now`'s, in Asia/Shanghai.
 pub fn next_month_start(now: DateTime<Utc>) -> NaiveDate {
@@ -37,58 +41,97 @@ pub fn month_start(now: DateTime<Utc>) -> DateTime<Utc> {
         .map_or(now, |t| t.with_timezone(&Utc))
 }
 
-/// Changes `workspace_id`'s settlement for `account`, as the user `actor`.
-pub async fn change_settlement(
+/// The rules our own rows answer: already settled so (nothing to do), R5
+/// (an opened instance keeps its workspaces), R4 (one change by the user per
+/// calendar month).
+async fn local_refusal(
     conn: &mut AsyncPgConnection,
-    market: &MarketClient,
-    product_code: &str,
+    workspace: &Workspace,
+    target: &Target,
+    now: DateTime<Utc>,
+) -> diesel::QueryResult<Option<Refusal>> {
+    let wanted_instance = target.instance_id();
+    if workspace.settlement_method == target.method().code()
+        && workspace.aliyun_instance_id.as_deref() == wanted_instance
+    {
+        return Ok(Some(Refusal::Unchanged));
+    }
+    if let Some(current) = &workspace.aliyun_instance_id
+        && AliyunInstance::find(conn, current)
+            .await?
+            .is_some_and(|i| i.status() == InstanceStatus::Opened)
+    {
+        return Ok(Some(Refusal::LockedIn));
+    }
+    if settlement_change::user_changes_since(conn, &workspace.id, month_start(now)).await? > 0 {
+        return Ok(Some(Refusal::OncePerMonth(next_month_start(now))));
+    }
+    Ok(None)
+}
+
+/// Changes `workspace_id`'s settlement for `account`, as the user. A repeat of
+/// a change that went through is refused as [`Refusal::Unchanged`].
+#[expect(clippy::too_many_arguments, reason = "each is one input of the rule")]
+pub async fn change_settlement(
+    pool: &DbPool,
+    market: Market<'_>,
+    sites: &[Site],
     account: &Account,
     workspace_id: &str,
     target: &Target,
     now: DateTime<Utc>,
-) -> diesel::QueryResult<Result<Workspace, Refusal>> {
+) -> Result<Result<Workspace, Refusal>, DbError> {
+    // A change our rows refuse never asks the marketplace.
+    let site = {
+        let mut conn = pool.get().await?;
+        let Some(workspace) = Workspace::find_for_account(&mut conn, account.id, workspace_id).await? else {
+            return Ok(Err(Refusal::NotFound));
+        };
+        if let Some(refusal) = local_refusal(&mut conn, &workspace, target, now).await? {
+            return Ok(Err(refusal));
+        }
+        workspace.site
+    };
+    let evidence = match check(pool, market, sites, &site, target, account.arbitrary_settlement).await? {
+        Ok(evidence) => evidence,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let mut conn = pool.get().await?;
     let result = conn
         .transaction(async |conn| {
             let refuse = |r| Err(Abort::Refused(r));
             let Some(workspace) = Workspace::lock_for_account(conn, account.id, workspace_id).await? else {
                 return refuse(Refusal::NotFound);
             };
-            // R5: an opened instance keeps its workspaces.
-            if let Some(current) = &workspace.aliyun_instance_id
-                && AliyunInstance::find(conn, current).await?.is_some_and(|i| i.status() == InstanceStatus::Opened)
-            {
-                return refuse(Refusal::LockedIn);
-            }
-            let (method, wanted_instance) = (target.method(), target.instance_id().map(str::to_string));
-            if workspace.settlement_method == method.code() && workspace.aliyun_instance_id == wanted_instance {
-                return refuse(Refusal::Unchanged);
-            }
-            // R4: one change by the user per calendar month.
-            if settlement_change::user_changes_since(conn, &workspace.id, month_start(now)).await? > 0 {
-                return refuse(Refusal::OncePerMonth(next_month_start(now)));
-            }
-            if let Err(refusal) = bind(conn, market, product_code, account, &workspace.site, target).await? {
+            // Again, on the locked row: another request may have changed it.
+            if let Some(refusal) = local_refusal(conn, &workspace, target, now).await? {
                 return refuse(refusal);
             }
-            let changed =
-                Workspace::set_settlement(conn, &workspace.id, method.code(), wanted_instance.as_deref()).await?;
+            if let Err(refusal) =
+                bind(conn, market.product_code, sites, account, &workspace.site, target, &evidence).await?
+            {
+                return refuse(refusal);
+            }
+            let (method, instance) = (target.method().code(), target.instance_id());
+            let changed = Workspace::set_settlement(conn, &workspace.id, method, instance).await?;
             settlement_change::record(
                 conn,
                 &NewSettlementChange {
                     workspace_id: &workspace.id,
                     from_method: Some(&workspace.settlement_method),
-                    to_method: method.code(),
-                    aliyun_instance_id: wanted_instance.as_deref(),
+                    to_method: method,
+                    aliyun_instance_id: instance,
                     reason: "user",
                     actor: &account.username,
+                    created_at: now,
                 },
             )
             .await?;
-            tracing::info!(workspace = %workspace.id, from = %workspace.settlement_method, to = method.code(), "settlement changed");
+            tracing::info!(workspace = %workspace.id, from = %workspace.settlement_method, to = method, "settlement changed");
             Ok(changed)
         })
         .await;
-    Abort::split(result)
+    Ok(Abort::split(result)?)
 }
 
 #[cfg(test)]

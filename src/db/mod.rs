@@ -3,6 +3,9 @@
 
 pub mod models;
 pub mod schema;
+pub mod single_flight;
+
+use std::time::Duration;
 
 use anyhow::Context;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
@@ -23,15 +26,35 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 /// several instances start at once.
 const MIGRATION_LOCK: i64 = 0x0062_696c_6c69_6e67;
 
-/// Builds the pool (connections are opened lazily).
+/// A pool for a one-off command (which may wait for a connection longer than
+/// a page would).
 pub fn pool(database_url: &str, max_size: usize) -> anyhow::Result<DbPool> {
+    pool_waiting(database_url, max_size, Duration::from_secs(5))
+}
+
+/// Builds the pool (connections are opened lazily). Borrowing, opening and
+/// checking a connection each give up after `wait`, so that an outage or an
+/// exhausted pool is answered (503) instead of hanging the request.
+pub fn pool_waiting(database_url: &str, max_size: usize, wait: Duration) -> anyhow::Result<DbPool> {
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
     Pool::builder(manager)
         .max_size(max_size)
-        .wait_timeout(Some(std::time::Duration::from_secs(5)))
+        .wait_timeout(Some(wait))
+        .create_timeout(Some(wait))
+        .recycle_timeout(Some(wait))
         .runtime(deadpool::Runtime::Tokio1)
         .build()
         .context("building the database pool")
+}
+
+/// Whether a query failed because the connection to PostgreSQL is gone (the
+/// server stopped or killed it), as opposed to a problem with the query.
+pub fn is_connection_lost(e: &diesel::result::Error) -> bool {
+    use diesel::result::DatabaseErrorKind as K;
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(K::ClosedConnection | K::UnableToSendCommand, _)
+    )
 }
 
 /// Creates the database named in `database_url` when it does not exist yet,
@@ -116,3 +139,13 @@ pub async fn ping(pool: &DbPool) -> anyhow::Result<()> {
 
 /// Why a connection could not be borrowed.
 pub type PoolError = diesel_async::pooled_connection::deadpool::PoolError;
+
+/// A database failure of either kind: no connection to be had, or a failed
+/// statement (for functions that borrow their own connections).
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database pool: {0}")]
+    Pool(#[from] PoolError),
+    #[error("database query: {0}")]
+    Query(#[from] diesel::result::Error),
+}

@@ -66,14 +66,39 @@ diesel::table! {
         dedup_key -> Text,
         recipient -> Text,
         subject -> Text,
-        text_body -> Text,
-        html_body -> Text,
+        text_body -> Nullable<Text>,
+        html_body -> Nullable<Text>,
         status -> Text,
         attempts -> Int4,
         next_attempt_at -> Timestamptz,
         last_error -> Nullable<Text>,
         created_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
+        leased_until -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    form_submissions (account_id, form_key) {
+        account_id -> Int8,
+        form_key -> Text,
+        result -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    instance_tombstones (instance_id) {
+        instance_id -> Text,
+        status -> Text,
+        recorded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    job_runs (job) {
+        job -> Text,
+        finished_at -> Timestamptz,
     }
 }
 
@@ -201,6 +226,7 @@ diesel::table! {
 
 diesel::joinable!(aliyun_instances -> accounts (claimed_by));
 diesel::joinable!(console_users -> sites (site));
+diesel::joinable!(form_submissions -> accounts (account_id));
 diesel::joinable!(notices -> accounts (account_id));
 diesel::joinable!(notices -> aliyun_instances (instance_id));
 diesel::joinable!(password_reset_tokens -> accounts (account_id));
@@ -217,6 +243,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     console_users,
     email_codes,
     email_outbox,
+    form_submissions,
+    instance_tombstones,
+    job_runs,
     login_throttle,
     notices,
     password_reset_requests,

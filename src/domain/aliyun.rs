@@ -34,9 +34,14 @@ impl AsRef<str> for AliUid {
 pub struct InstanceId(String);
 
 impl InstanceId {
-    /// Digits only.
+    /// A positive number written without leading zeros: `0` and `007` are not
+    /// order ids, and `007` would otherwise be a second name for `7`.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        digits(raw, "error-instance-id-syntax").map(InstanceId)
+        let id = digits(raw, "error-instance-id-syntax")?;
+        if id.starts_with('0') {
+            return Err(Invalid::new("error-instance-id-syntax"));
+        }
+        Ok(InstanceId(id))
     }
 }
 
@@ -66,6 +71,9 @@ mod tests {
         for bad in ["", "12a", "-1", "1 2", &"1".repeat(33), "１２"] {
             assert!(AliUid::parse(bad).is_err(), "{bad}");
             assert!(InstanceId::parse(bad).is_err(), "{bad}");
+        }
+        for not_an_order in ["0", "00", "0123"] {
+            assert!(InstanceId::parse(not_an_order).is_err(), "{not_an_order}");
         }
     }
 }

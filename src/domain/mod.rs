@@ -4,6 +4,7 @@
 mod aliyun;
 mod display_text;
 mod email;
+mod form_key;
 mod language;
 mod login;
 mod password;
@@ -13,6 +14,7 @@ mod workspace;
 
 pub use aliyun::{AliUid, InstanceId, InstanceStatus};
 pub use email::EmailAddress;
+pub use form_key::FormKey;
 pub use language::Language;
 pub use login::LoginIdentifier;
 pub use password::{NewPassword, PasswordProblem};

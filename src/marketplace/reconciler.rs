@@ -5,6 +5,12 @@
 //! 2. Every opened instance a Billing Center account has claimed is looked up;
 //!    one the marketplace reports `CLOSED` is released (R6) and one it reports
 //!    `EXPIRED` expires (R7), with the reconciliation as their trigger.
+//!
+//! Every instance runs the loop, but a pass is single-flight across all of
+//! them (`db::single_flight`), and one that finished less than an interval
+//! ago makes the others skip theirs: the marketplace is asked once per
+//! interval, not once per instance. No transaction is open during a call to
+//! the marketplace: each one's outcome is applied in its own transaction.
 
 use std::time::Duration;
 
@@ -16,8 +22,22 @@ use super::params::Params;
 use super::spi::{self, Reply, Source};
 use crate::billing::instances::{self, Change, Trigger};
 use crate::billing::notices::Notifier;
-use crate::db::DbPool;
+use crate::clock::Clock;
 use crate::db::models::aliyun_instance::AliyunInstance;
+use crate::db::{DbPool, single_flight};
+
+/// The job's name (its lock and its row in `job_runs`).
+const JOB: &str = "reconcile";
+
+/// What a reconciliation pass works with.
+#[derive(Clone)]
+pub struct Reconciler {
+    pub pool: DbPool,
+    pub market: MarketClient,
+    pub product_code: String,
+    pub notifier: Notifier,
+    pub clock: Clock,
+}
 
 /// What one run did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -50,28 +70,26 @@ impl std::fmt::Display for Report {
 const MAX_PAGES: usize = 20;
 const PAGE_SIZE: u32 = 50;
 
-/// One reconciliation pass.
-pub async fn reconcile_once(
-    pool: &DbPool,
-    market: &MarketClient,
-    product_code: &str,
-    notifier: &Notifier,
-) -> anyhow::Result<Report> {
-    let mut report = Report::default();
-    replay_failed_notifications(pool, market, product_code, notifier, &mut report).await?;
-    check_claimed_instances(pool, market, notifier, &mut report).await?;
+/// One pass now (`billing-center reconcile`): waits while another process
+/// runs one, then runs its own.
+pub async fn reconcile_once(r: &Reconciler) -> anyhow::Result<Report> {
+    let held = single_flight::hold(&r.pool, JOB).await?;
+    let report = pass(r).await?;
+    held.finished().await?;
     Ok(report)
 }
 
-async fn replay_failed_notifications(
-    pool: &DbPool,
-    market: &MarketClient,
-    product_code: &str,
-    notifier: &Notifier,
-    report: &mut Report,
-) -> anyhow::Result<()> {
+async fn pass(r: &Reconciler) -> anyhow::Result<Report> {
+    let mut report = Report::default();
+    replay_failed_notifications(r, &mut report).await?;
+    check_claimed_instances(r, &mut report).await?;
+    Ok(report)
+}
+
+async fn replay_failed_notifications(r: &Reconciler, report: &mut Report) -> anyhow::Result<()> {
     for _ in 0..MAX_PAGES {
-        let page = market
+        let page = r
+            .market
             .failed_notifications(1, PAGE_SIZE)
             .await
             .context("DescribeFailedNotifications")?;
@@ -82,16 +100,16 @@ async fn replay_failed_notifications(
         for notification in &page.notification_list {
             let params = notification_params(&notification.action, &notification.message);
             let id = notification.notification_request_id.as_str();
-            let now = chrono::Utc::now();
-            let mut conn = pool.get().await?;
+            let now = r.clock.now();
+            let mut conn = r.pool.get().await?;
             let reply = conn
                 .transaction(async |conn| {
                     spi::handle(
                         conn,
                         &params,
                         Source::FailedNotification(id),
-                        product_code,
-                        notifier,
+                        &r.product_code,
+                        &r.notifier,
                         now,
                     )
                     .await
@@ -102,7 +120,7 @@ async fn replay_failed_notifications(
                 tracing::warn!(notification = id, %message, "a failed notification was rejected");
             }
             report.notifications_applied += 1;
-            match market.confirm_notification(id).await {
+            match r.market.confirm_notification(id).await {
                 Ok(()) => {
                     report.notifications_confirmed += 1;
                     confirmed_any = true;
@@ -141,19 +159,14 @@ fn notification_params(action: &str, message: &str) -> Params {
     Params::from_pairs(pairs)
 }
 
-async fn check_claimed_instances(
-    pool: &DbPool,
-    market: &MarketClient,
-    notifier: &Notifier,
-    report: &mut Report,
-) -> anyhow::Result<()> {
+async fn check_claimed_instances(r: &Reconciler, report: &mut Report) -> anyhow::Result<()> {
     let ids = {
-        let mut conn = pool.get().await?;
+        let mut conn = r.pool.get().await?;
         AliyunInstance::claimed_and_open(&mut conn).await?
     };
     for id in ids {
         report.instances_checked += 1;
-        let status = match market.describe_instance(&id).await {
+        let status = match r.market.describe_instance(&id).await {
             Ok(info) => info.status,
             Err(MarketError::NotFound { .. }) => {
                 tracing::warn!(instance_id = %id, "a claimed instance is unknown to the marketplace");
@@ -165,8 +178,8 @@ async fn check_claimed_instances(
                 continue;
             }
         };
-        let now = chrono::Utc::now();
-        let mut conn = pool.get().await?;
+        let (now, notifier) = (r.clock.now(), &r.notifier);
+        let mut conn = r.pool.get().await?;
         match status.as_str() {
             "CLOSED" => {
                 let change = conn
@@ -196,24 +209,35 @@ async fn check_claimed_instances(
     Ok(())
 }
 
-/// Runs [`reconcile_once`] every `interval`, for the life of the process.
-pub async fn run(
-    pool: DbPool,
-    market: MarketClient,
-    product_code: String,
-    notifier: Notifier,
-    interval: Duration,
-) {
+/// Every `interval`, for the life of the process: a pass, unless another
+/// process is running one or finished one within the interval.
+pub async fn run(r: Reconciler, interval: Duration) {
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        match reconcile_once(&pool, &market, &product_code, &notifier).await {
-            Ok(report) if report != Report::default() => tracing::info!(%report, "reconciled"),
+        match reconcile_if_due(&r, interval).await {
+            Ok(Some(report)) if report != Report::default() => tracing::info!(%report, "reconciled"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %format!("{e:#}"), "reconciliation failed"),
         }
     }
+}
+
+/// One loop's tick: a pass, unless another process is running one or one
+/// finished within (nearly) `interval`; `None` when it skipped.
+pub async fn reconcile_if_due(r: &Reconciler, interval: Duration) -> anyhow::Result<Option<Report>> {
+    let Some(mut held) = single_flight::try_hold(&r.pool, JOB).await? else {
+        return Ok(None);
+    };
+    // Ticks of different instances drift; a pass a little less than an
+    // interval ago still counts as this interval's.
+    if held.finished_within(interval.mul_f64(0.9)).await? {
+        return Ok(None);
+    }
+    let report = pass(r).await?;
+    held.finished().await?;
+    Ok(Some(report))
 }
 
 #[cfg(test)]

@@ -104,7 +104,8 @@ fn optional(p: &Params, name: &str) -> Option<String> {
 }
 
 fn instance(p: &Params, name: &str) -> Result<InstanceId, String> {
-    InstanceId::parse(required(p, name)?).map_err(|_| format!("{name} must be numeric"))
+    InstanceId::parse(required(p, name)?)
+        .map_err(|_| format!("{name} must be a positive number without leading zeros"))
 }
 
 fn time(p: &Params, name: &str) -> Result<DateTime<Utc>, String> {
@@ -302,7 +303,10 @@ async fn apply(
                     expires_on: *expires_on,
                     extra: serde_json::Value::Object(extra.clone()),
                     status: InstanceStatus::Opened.code(),
+                    expired_at: None,
+                    released_at: None,
                 },
+                now,
             )
             .await?;
             (
@@ -400,10 +404,12 @@ mod tests {
             parse("action=releaseInstance").unwrap_err(),
             "missing parameter: instanceId"
         );
-        assert_eq!(
-            parse("action=releaseInstance&instanceId=abc").unwrap_err(),
-            "instanceId must be numeric"
-        );
+        for bad in ["abc", "0", "007"] {
+            assert_eq!(
+                parse(&format!("action=releaseInstance&instanceId={bad}")).unwrap_err(),
+                "instanceId must be a positive number without leading zeros"
+            );
+        }
         assert_eq!(
             parse("action=renewInstance&instanceId=1&expiredOn=tomorrow").unwrap_err(),
             "expiredOn must be yyyy-MM-dd HH:mm:ss"

@@ -1,12 +1,12 @@
 //! R1: before an instance settles a workspace, check that it exists, is ours,
 //! belongs to the account ID the user typed, and is opened. Our own record
-//! (from the SPI) answers first; the Market OpenAPI answers when we have
-//! never heard of the instance (`DescribeInstanceForIsv`, then
-//! `DescribeOrderForIsv` for the buyer's account).
+//! (from the SPI) answers first ([`check_record`]); the Market OpenAPI answers
+//! when we have never heard of the instance ([`ask_marketplace`]:
+//! `DescribeInstanceForIsv`, then `DescribeOrderForIsv` for the buyer's
+//! account). The two halves are separate so that the slow one runs with no
+//! database connection held (see `billing::binding`).
 
 use chrono::{DateTime, TimeZone, Utc};
-use diesel::QueryResult;
-use diesel_async::AsyncPgConnection;
 
 use super::openapi::{MarketClient, MarketError};
 use crate::db::models::aliyun_instance::{AliyunInstance, NewAliyunInstance};
@@ -40,7 +40,7 @@ impl VerifyFailure {
     }
 }
 
-/// A verified instance, and what to store when we learnt of it from the OpenAPI.
+/// An instance the marketplace vouched for, to store before binding it.
 #[derive(Clone, Debug)]
 pub struct VerifiedInstance {
     pub instance_id: String,
@@ -50,12 +50,10 @@ pub struct VerifiedInstance {
     pub order_id: String,
     pub trial: bool,
     pub expires_on: Option<DateTime<Utc>>,
-    /// False when only the OpenAPI knew it: store it with [`Self::new_row`].
-    pub known_locally: bool,
 }
 
 impl VerifiedInstance {
-    /// The row to insert for an instance learnt from the OpenAPI.
+    /// The row to insert for it.
     pub fn new_row(&self) -> NewAliyunInstance<'_> {
         NewAliyunInstance {
             instance_id: &self.instance_id,
@@ -67,15 +65,18 @@ impl VerifiedInstance {
             expires_on: self.expires_on,
             extra: serde_json::json!({}),
             status: InstanceStatus::Opened.code(),
+            expired_at: None,
+            released_at: None,
         }
     }
 }
 
-fn from_local(
+/// R1 against our own record of the instance.
+pub fn check_record(
     local: &AliyunInstance,
     ali_uid: &AliUid,
     product_code: &str,
-) -> Result<VerifiedInstance, VerifyFailure> {
+) -> Result<(), VerifyFailure> {
     if local.product_code != product_code {
         return Err(VerifyFailure::UnknownInstance);
     }
@@ -83,16 +84,7 @@ fn from_local(
         return Err(VerifyFailure::AccountMismatch);
     }
     match local.status() {
-        InstanceStatus::Opened => Ok(VerifiedInstance {
-            instance_id: local.instance_id.clone(),
-            ali_uid: local.ali_uid.clone(),
-            product_code: local.product_code.clone(),
-            sku_id: local.sku_id.clone(),
-            order_id: local.order_ids.first().cloned().unwrap_or_default(),
-            trial: local.trial,
-            expires_on: local.expires_on,
-            known_locally: true,
-        }),
+        InstanceStatus::Opened => Ok(()),
         InstanceStatus::Expired => Err(VerifyFailure::Expired),
         InstanceStatus::Released => Err(VerifyFailure::Closed),
     }
@@ -110,40 +102,37 @@ fn remote_failure(e: &MarketError) -> VerifyFailure {
     }
 }
 
-/// Applies R1 to `instance_id` claimed by the holder of `ali_uid`.
-pub async fn verify_instance(
-    conn: &mut AsyncPgConnection,
+/// R1 for an instance we have no record of: the marketplace's word. Network
+/// calls only: call it holding no connection.
+pub async fn ask_marketplace(
     market: &MarketClient,
     product_code: &str,
     instance_id: &InstanceId,
     ali_uid: &AliUid,
-) -> QueryResult<Result<VerifiedInstance, VerifyFailure>> {
-    if let Some(local) = AliyunInstance::find(conn, instance_id.as_ref()).await? {
-        return Ok(from_local(&local, ali_uid, product_code));
-    }
-    let instance = match market.describe_instance(instance_id.as_ref()).await {
-        Ok(instance) => instance,
-        Err(e) => return Ok(Err(remote_failure(&e))),
-    };
+) -> Result<VerifiedInstance, VerifyFailure> {
+    let instance = market
+        .describe_instance(instance_id.as_ref())
+        .await
+        .map_err(|e| remote_failure(&e))?;
     if instance.product_code != product_code {
-        return Ok(Err(VerifyFailure::UnknownInstance));
+        return Err(VerifyFailure::UnknownInstance);
     }
     match instance.status.as_str() {
         "OPENED" | "OPENING" => {}
-        "EXPIRED" => return Ok(Err(VerifyFailure::Expired)),
-        _ => return Ok(Err(VerifyFailure::Closed)),
+        "EXPIRED" => return Err(VerifyFailure::Expired),
+        _ => return Err(VerifyFailure::Closed),
     }
-    let order = match market.describe_order(&instance.order_id).await {
-        Ok(order) => order,
-        Err(e) => return Ok(Err(remote_failure(&e))),
-    };
+    let order = market
+        .describe_order(&instance.order_id)
+        .await
+        .map_err(|e| remote_failure(&e))?;
     if order.ali_uid != ali_uid.as_ref() {
-        return Ok(Err(VerifyFailure::AccountMismatch));
+        return Err(VerifyFailure::AccountMismatch);
     }
     if matches!(order.order_status.as_str(), "REFUND" | "DELETE") {
-        return Ok(Err(VerifyFailure::Closed));
+        return Err(VerifyFailure::Closed);
     }
-    Ok(Ok(VerifiedInstance {
+    Ok(VerifiedInstance {
         instance_id: instance_id.as_ref().to_string(),
         ali_uid: order.ali_uid,
         product_code: instance.product_code,
@@ -153,6 +142,5 @@ pub async fn verify_instance(
         expires_on: instance
             .end_on
             .and_then(|ms| Utc.timestamp_millis_opt(ms).single()),
-        known_locally: false,
-    }))
+    })
 }

@@ -1,29 +1,23 @@
 use serde_json::json;
 
-use billing_center::marketplace::reconciler::reconcile_once;
-
-use crate::helpers::{PRODUCT, TestAccount, TestApp, link_in, spawn_app, spawn_app_with};
+use crate::helpers::{TestAccount, TestApp, all_at_once, link_in, spawn_app, spawn_app_with};
 
 const UID: &str = "1234567890123456";
 
-/// A purchased instance claimed by `account`, settling one workspace per
-/// name on the given sites.
+/// A purchased instance that settles one workspace per (name, site), each
+/// added by `account` through the Billing Center (so the account claims it).
 async fn bound(app: &TestApp, account: &TestAccount, workspaces: &[(&str, &str)]) -> String {
     let instance = app.market_purchase(UID).await["instance_id"]
         .as_str()
         .unwrap()
         .to_string();
-    app.execute(&format!(
-        "UPDATE aliyun_instances SET claimed_by = {} WHERE instance_id = '{instance}'",
-        account.id
-    ))
-    .await;
+    let user = app.as_user(&account.username).await;
     for (name, site) in workspaces {
-        let id = billing_center::db::models::workspace::new_id();
-        app.execute(&format!(
-            "INSERT INTO workspaces (id, name, site, language, account_id, settlement_method, aliyun_instance_id) VALUES ('{id}', '{name}', '{site}', 'en', {}, 'aliyun', '{instance}')",
-            account.id
-        ))
+        user.add_workspace(
+            name,
+            site,
+            &[("method", "aliyun"), ("ali_uid", UID), ("instance_id", &instance)],
+        )
         .await;
     }
     instance
@@ -108,7 +102,14 @@ async fn a_release_switches_every_workspace_and_mails_a_link_to_the_notice() {
 async fn a_release_with_no_workspace_still_tells_the_claiming_account_and_unclaimed_ones_tell_nobody() {
     let app = spawn_app().await;
     let alice = app.create_account("alice").await;
+    // A claimed instance settling nothing: the product never unbinds an open
+    // instance's last workspace, so this state is written directly.
     let claimed = bound(&app, &alice, &[]).await;
+    app.execute(&format!(
+        "UPDATE aliyun_instances SET claimed_by = {} WHERE instance_id = '{claimed}'",
+        alice.id
+    ))
+    .await;
     let unclaimed = app.market_purchase(UID).await["instance_id"]
         .as_str()
         .unwrap()
@@ -130,19 +131,23 @@ async fn repeated_and_concurrent_releases_make_one_notice_and_one_email() {
     let app = spawn_app().await;
     let alice = app.create_account("alice").await;
     let instance = bound(&app, &alice, &[("Production", "cn1")]).await;
-    let (a, b, c) = tokio::join!(
-        release(&app, &instance),
-        release(&app, &instance),
-        release(&app, &instance)
-    );
-    for (status, body) in [a, b, c] {
-        assert_eq!((status, body), (200, json!({ "success": true })));
+    let answers = all_at_once(3, |_| {
+        let (app, instance) = (app.clone_handle(), instance.clone());
+        async move { release(&app, &instance).await }
+    })
+    .await;
+    for answer in answers {
+        assert_eq!(answer, (200, json!({ "success": true })));
     }
     release(&app, &instance).await;
     app.wait_for_emails(&alice.email, 1).await;
     assert_eq!(app.count("SELECT count(*) AS n FROM notices").await, 1);
     assert_eq!(app.count("SELECT count(*) AS n FROM email_outbox").await, 1);
-    assert_eq!(app.count("SELECT count(*) AS n FROM settlement_changes").await, 1);
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM settlement_changes WHERE reason = 'marketplace_release'")
+            .await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -150,21 +155,33 @@ async fn a_release_racing_a_settlement_change_leaves_nothing_bound_to_the_releas
     let app = spawn_app().await;
     let alice = app.create_account("alice").await;
     let instance = bound(&app, &alice, &[("Production", "cn1")]).await;
-    let ws = billing_center::db::models::workspace::new_id();
-    app.execute(&format!(
-        "INSERT INTO workspaces (id, name, site, language, account_id, settlement_method) VALUES ('{ws}', 'Moving', 'cn1', 'en', {}, 'billing_center')",
-        alice.id
-    ))
-    .await;
     app.login("alice").await;
+    let ws = app
+        .add_workspace("Moving", "cn1", &[("method", "billing_center")])
+        .await;
     let path = format!("/billing/workspaces/{ws}/settlement");
-    let fields = [
-        ("method", "registered"),
-        ("registered_instance_id", instance.as_str()),
-    ];
-    let (changed, released) = tokio::join!(app.post_form(&path, &fields), release(&app, &instance));
-    assert_eq!(released.0, 200);
-    assert!([303, 422].contains(&changed.status().as_u16()));
+    let token = app.csrf_token().await;
+    let mut outcomes = all_at_once(2, |i| {
+        let (app, path, instance, token) =
+            (app.clone_handle(), path.clone(), instance.clone(), token.clone());
+        async move {
+            if i == 1 {
+                return release(&app, &instance).await.0;
+            }
+            let form = [
+                ("method", "registered"),
+                ("registered_instance_id", instance.as_str()),
+                ("csrf_token", token.as_str()),
+            ];
+            let res = app.client.post(app.url(&path)).form(&form).send().await.unwrap();
+            res.status().as_u16()
+        }
+    })
+    .await;
+    let released = outcomes.pop().unwrap();
+    let changed = outcomes.pop().unwrap();
+    assert_eq!(released, 200);
+    assert!([303, 422].contains(&changed), "{changed}");
     let bound_to_released = app
         .count(&format!(
             "SELECT count(*) AS n FROM workspaces WHERE aliyun_instance_id = '{instance}'"
@@ -211,18 +228,23 @@ async fn after_the_deadline_workspaces_lock_until_the_user_switches_them() {
     let alice = app.create_account("alice").await;
     let instance = bound(&app, &alice, &[("Production", "cn1")]).await;
     app.market_operate(&instance, "expire", true).await;
-    app.execute("UPDATE workspaces SET grace_deadline = now() - interval '1 minute'")
-        .await;
-    let locked = billing_center::billing::instances::sweep(&app.pool, &app.notifier(), chrono::Utc::now())
-        .await
-        .unwrap();
-    assert_eq!(locked, 1);
-    assert_eq!(
-        billing_center::billing::instances::sweep(&app.pool, &app.notifier(), chrono::Utc::now())
+    // A second before the deadline a sweep leaves it; once the deadline
+    // passes, the sweeper (every 50 ms here) locks the workspace, once.
+    let expired_at = app.clock.now();
+    let sweep = async |at| {
+        billing_center::billing::instances::sweep(&app.pool, &app.notifier(), at)
             .await
-            .unwrap(),
+            .unwrap()
+    };
+    assert_eq!(
+        sweep(expired_at + chrono::Duration::days(14) - chrono::Duration::seconds(1)).await,
         0
     );
+    app.clock
+        .set(expired_at + chrono::Duration::days(14) + chrono::Duration::seconds(1));
+    app.wait_for_count("SELECT count(*) AS n FROM workspaces WHERE status = 'locked'", 1)
+        .await;
+    assert_eq!(sweep(app.clock.now()).await, 0);
     assert_eq!(
         app.count("SELECT count(*) AS n FROM workspaces WHERE status = 'locked'")
             .await,
@@ -269,8 +291,9 @@ async fn unknown_tampered_and_expired_notice_links_are_not_found() {
                 .contains("This notice link is invalid or has expired")
         );
     }
-    app.execute("UPDATE notices SET expires_at = now() - interval '1 second'")
-        .await;
+    // 90 days later the link no longer works.
+    app.clock
+        .set(app.clock.now() + chrono::Duration::days(90) + chrono::Duration::seconds(1));
     assert_eq!(reqwest::get(&link).await.unwrap().status(), 404);
 }
 
@@ -315,14 +338,10 @@ async fn a_lost_release_still_reaches_the_account_through_the_reconciler() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 
-    let report = reconcile_once(&app.pool, &market, PRODUCT, &app.notifier())
-        .await
-        .unwrap();
+    let report = app.reconcile().await;
     assert_eq!(report.notifications_applied, 1);
     assert_eq!(report.instances_released, 1);
-    reconcile_once(&app.pool, &market, PRODUCT, &app.notifier())
-        .await
-        .unwrap();
+    app.reconcile().await;
     assert_eq!(
         app.count("SELECT count(*) AS n FROM workspaces WHERE settlement_method = 'billing_center'")
             .await,
@@ -347,18 +366,15 @@ async fn a_change_before_a_release_is_switched_back_and_one_after_it_is_refused(
     let app = spawn_app().await;
     let alice = app.create_account("alice").await;
     let first = bound(&app, &alice, &[("Production", "cn1")]).await;
-    let second = bound(&app, &alice, &[]).await;
+    let second = bound(&app, &alice, &[("Other", "cn1")]).await;
+    app.login("alice").await;
     let mut ids = Vec::new();
     for name in ["Early", "Late"] {
-        let id = billing_center::db::models::workspace::new_id();
-        app.execute(&format!(
-            "INSERT INTO workspaces (id, name, site, language, account_id, settlement_method) VALUES ('{id}', '{name}', 'cn1', 'en', {}, 'billing_center')",
-            alice.id
-        ))
-        .await;
-        ids.push(id);
+        ids.push(
+            app.add_workspace(name, "cn1", &[("method", "billing_center")])
+                .await,
+        );
     }
-    app.login("alice").await;
     let to = |instance: &str| {
         vec![
             ("method".to_string(), "registered".to_string()),

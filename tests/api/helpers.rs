@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use billing_center::clock::Clock;
 use billing_center::db::DbPool;
 use billing_center::settings::Settings;
 use billing_center::startup::Application;
@@ -20,6 +21,8 @@ pub struct TestApp {
     pub pool: DbPool,
     /// Keeps cookies, does not follow redirects.
     pub client: reqwest::Client,
+    /// The app's clock: `clock.set(..)` moves "now" for its rules.
+    pub clock: Clock,
 }
 
 /// The server the tests use: `TEST_DATABASE_URL`, else `DATABASE_URL`, else
@@ -60,6 +63,7 @@ pub fn test_settings(database_url: &str, overrides: &[(&str, &str)]) -> Settings
         ("APP_DATABASE_POOL_SIZE", "8"),
         ("APP_OUTBOX_POLL_MS", "50"),
         ("APP_OUTBOX_RETRY_BASE_MS", "100"),
+        ("APP_SWEEP_INTERVAL_MS", "50"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -80,7 +84,8 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     billing_center::telemetry::init();
     let database_url = database_url(&fresh_database_name());
     let settings = test_settings(&database_url, overrides);
-    let app = Application::build(settings)
+    let clock = Clock::system();
+    let app = Application::build_with_clock(settings, clock.clone())
         .await
         .expect("the application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -96,6 +101,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         database_url,
         pool,
         client: browser(),
+        clock,
     }
 }
 
@@ -139,7 +145,77 @@ impl TestApp {
             database_url: self.database_url.clone(),
             pool: self.pool.clone(),
             client: self.client.clone(),
+            clock: self.clock.clone(),
         }
+    }
+
+    /// Another browser, logged in as `login`.
+    pub async fn as_user(&self, login: &str) -> TestApp {
+        let user = TestApp {
+            client: browser(),
+            ..self.clone_handle()
+        };
+        user.login(login).await;
+        user
+    }
+
+    /// Adds a workspace through `/billing/workspaces/new` (the client must be
+    /// logged in), settled as `settle` says (`method` and its fields); returns
+    /// its id.
+    pub async fn add_workspace(&self, name: &str, site: &str, settle: &[(&str, &str)]) -> String {
+        let mut fields = vec![
+            ("workspace_name", name),
+            ("workspace_language", "en"),
+            ("site", site),
+        ];
+        fields.extend_from_slice(settle);
+        let res = self.post_form("/billing/workspaces/new", &fields).await;
+        assert_eq!(
+            res.status(),
+            303,
+            "adding {name} on {site}: {}",
+            res.text().await.unwrap_or_default()
+        );
+        let location = res.headers()["location"]
+            .to_str()
+            .expect("a location")
+            .to_string();
+        location
+            .split_once("added=")
+            .map(|(_, id)| id.to_string())
+            .expect("the new workspace's id in the redirect")
+    }
+
+    /// Runs `billing-center <args>` against this app's database (and its
+    /// sandbox marketplace); waits for it to end.
+    pub async fn command(&self, args: &[&str]) -> std::process::Output {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_billing-center"))
+            .args(args)
+            .env("DATABASE_URL", &self.database_url)
+            .env("APP_ALIYUN_MARKET_ENDPOINT", format!("{}/", self.sandbox))
+            .env("APP_SANDBOX", "off")
+            .env("APP_SMTP_URL", "smtp://127.0.0.1:1")
+            .output()
+            .await
+            .expect("the command runs")
+    }
+
+    /// What the reconciler of this app works with.
+    pub fn reconciler(&self) -> billing_center::marketplace::reconciler::Reconciler {
+        billing_center::marketplace::reconciler::Reconciler {
+            pool: self.pool.clone(),
+            market: self.market_client(),
+            product_code: PRODUCT.into(),
+            notifier: self.notifier(),
+            clock: self.clock.clone(),
+        }
+    }
+
+    /// One reconciliation pass, as `billing-center reconcile` runs it.
+    pub async fn reconcile(&self) -> billing_center::marketplace::reconciler::Report {
+        billing_center::marketplace::reconciler::reconcile_once(&self.reconciler())
+            .await
+            .expect("a reconciliation pass")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -422,6 +498,30 @@ impl TestApp {
             .expect("query")
             .map(|i| i.status)
     }
+}
+
+/// Runs `f(0)`, ..., `f(n - 1)` each on its own task, released together by a
+/// barrier so that they really overlap; their outputs, in order.
+pub async fn all_at_once<T, Fut>(n: usize, f: impl Fn(usize) -> Fut) -> Vec<T>
+where
+    T: Send + 'static,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+{
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(n));
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let (barrier, work) = (barrier.clone(), f(i));
+            tokio::spawn(async move {
+                barrier.wait().await;
+                work.await
+            })
+        })
+        .collect();
+    let mut outputs = Vec::with_capacity(n);
+    for task in tasks {
+        outputs.push(task.await.expect("a task of all_at_once"));
+    }
+    outputs
 }
 
 fn rand_digits() -> u32 {

@@ -1,12 +1,13 @@
-//! A property test: random sequences of lifecycle calls, with duplicates and
-//! in any order, sent to the real SPI endpoint, end in the state a small
-//! reference model predicts.
+//! Property tests: random sequences of lifecycle calls, with duplicates and in
+//! any order (a release or expiry before the create included), sent to the
+//! real SPI endpoint, end in the state a small model of SPEC R6-R8 predicts;
+//! calls sent all at once end in the state of *some* order of them.
 
 use chrono::{DateTime, TimeZone, Utc};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
-use crate::helpers::{PRODUCT, TestApp, spawn_app};
+use crate::helpers::{PRODUCT, TestApp, all_at_once, spawn_app};
 
 #[derive(Clone, Debug)]
 enum Call {
@@ -18,46 +19,80 @@ enum Call {
     Release,
 }
 
-/// What the model expects of an instance.
+/// What the marketplace has told us about one order, as SPEC R6-R8 say it
+/// must end up.
 #[derive(Clone, Debug, PartialEq)]
-struct Model {
+enum Known {
+    /// Nothing, or only calls that change nothing about an unknown instance.
+    Nothing,
+    /// Ended (released or expired) before any create: remembered (R8).
+    EndedFirst(&'static str),
+    Instance(Instance),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Instance {
     status: &'static str,
     expires: Option<DateTime<Utc>>,
     sku: &'static str,
 }
 
-fn apply(state: Option<Model>, call: &Call, now: DateTime<Utc>) -> Option<Model> {
-    let mut m = match (state, call) {
-        (None, Call::Create) => {
-            return Some(Model {
+fn model(calls: &[Call], now: DateTime<Utc>) -> Known {
+    calls.iter().fold(Known::Nothing, |known, call| match known {
+        Known::Instance(instance) => Known::Instance(step(instance, call, now)),
+        // R8: a create answers and stores the instance, in the state its
+        // remembered end left it.
+        Known::EndedFirst(status) => match call {
+            Call::Create => Known::Instance(Instance {
+                status,
+                expires: None,
+                sku: "basic",
+            }),
+            // A release is final; an expiry may still be overtaken by one.
+            Call::Release => Known::EndedFirst("released"),
+            _ => Known::EndedFirst(status),
+        },
+        Known::Nothing => match call {
+            Call::Create => Known::Instance(Instance {
                 status: "opened",
                 expires: None,
                 sku: "basic",
-            });
-        }
-        (None, _) => return None,
-        (Some(m), _) if m.status == "released" => return Some(m),
-        (Some(m), _) => m,
-    };
+            }),
+            Call::Release => Known::EndedFirst("released"),
+            Call::Expire => Known::EndedFirst("expired"),
+            _ => Known::Nothing,
+        },
+    })
+}
+
+fn step(mut i: Instance, call: &Call, now: DateTime<Utc>) -> Instance {
+    // R6: released is terminal.
+    if i.status == "released" {
+        return i;
+    }
     match call {
         Call::Create => {}
+        // R8: renew sets (not adds) the expiry; a renewal into the future
+        // reopens an expired instance (R7).
         Call::Renew(at) => {
-            m.expires = Some(*at);
-            if m.status == "expired" && *at > now {
-                m.status = "opened";
+            i.expires = Some(*at);
+            if i.status == "expired" && *at > now {
+                i.status = "opened";
             }
         }
-        Call::RefundRenew(at) => m.expires = Some(*at),
-        Call::Upgrade(sku) => m.sku = sku,
+        Call::RefundRenew(at) => i.expires = Some(*at),
+        Call::Upgrade(sku) => i.sku = sku,
+        // R7, order-safe: an expiry that a renewal already overtook (the
+        // expiry lies well ahead) is stale.
         Call::Expire => {
-            let stale = m.expires.is_some_and(|e| e > now + chrono::Duration::hours(1));
-            if m.status == "opened" && !stale {
-                m.status = "expired";
+            let overtaken = i.expires.is_some_and(|e| e > now + chrono::Duration::hours(1));
+            if i.status == "opened" && !overtaken {
+                i.status = "expired";
             }
         }
-        Call::Release => m.status = "released",
+        Call::Release => i.status = "released",
     }
-    Some(m)
+    i
 }
 
 fn dates() -> impl Strategy<Value = DateTime<Utc>> {
@@ -75,7 +110,7 @@ fn calls() -> impl Strategy<Value = Call> {
         1 => dates().prop_map(Call::RefundRenew),
         1 => prop_oneof![Just("basic"), Just("pro")].prop_map(Call::Upgrade),
         2 => Just(Call::Expire),
-        1 => Just(Call::Release),
+        2 => Just(Call::Release),
     ]
 }
 
@@ -126,26 +161,61 @@ async fn send(app: &TestApp, id: &str, call: &Call) {
     assert_eq!(status, 200, "{call:?}: {body}");
 }
 
-async fn stored(app: &TestApp, id: &str) -> Option<Model> {
+/// What we store about the order, read as the model reads it.
+async fn stored(app: &TestApp, id: &str) -> Known {
     let mut conn = app.pool.get().await.unwrap();
-    let i = billing_center::db::models::aliyun_instance::AliyunInstance::find(&mut conn, id)
+    let found = billing_center::db::models::aliyun_instance::AliyunInstance::find(&mut conn, id)
         .await
-        .unwrap()?;
-    let status = match i.status.as_str() {
+        .unwrap();
+    let status = |s: &str| match s {
         "opened" => "opened",
         "expired" => "expired",
         _ => "released",
     };
-    let sku = if i.sku_id == "pro" { "pro" } else { "basic" };
-    Some(Model {
-        status,
-        expires: i.expires_on,
-        sku,
-    })
+    if let Some(i) = found {
+        return Known::Instance(Instance {
+            status: status(&i.status),
+            expires: i.expires_on,
+            sku: if i.sku_id == "pro" { "pro" } else { "basic" },
+        });
+    }
+    drop(conn);
+    let remembered = app
+        .count(&format!(
+            "SELECT count(*) AS n FROM instance_tombstones WHERE instance_id = '{id}' AND status = 'released'"
+        ))
+        .await;
+    let expired = app
+        .count(&format!(
+            "SELECT count(*) AS n FROM instance_tombstones WHERE instance_id = '{id}' AND status = 'expired'"
+        ))
+        .await;
+    match (remembered, expired) {
+        (1, _) => Known::EndedFirst("released"),
+        (_, 1) => Known::EndedFirst("expired"),
+        _ => Known::Nothing,
+    }
+}
+
+/// Every order of `calls` (there are few).
+fn orders(calls: &[Call]) -> Vec<Vec<Call>> {
+    if calls.len() <= 1 {
+        return vec![calls.to_vec()];
+    }
+    (0..calls.len())
+        .flat_map(|i| {
+            let mut rest = calls.to_vec();
+            let first = rest.remove(i);
+            orders(&rest).into_iter().map(move |mut tail| {
+                tail.insert(0, first.clone());
+                tail
+            })
+        })
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn random_call_sequences_converge_to_the_models_state() {
+async fn random_call_sequences_end_where_the_model_of_r6_to_r8_says() {
     let app = spawn_app().await;
     let handle = tokio::runtime::Handle::current();
     let mut runner = TestRunner::new(Config {
@@ -158,8 +228,7 @@ async fn random_call_sequences_converge_to_the_models_state() {
             let id = next_id
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
                 .to_string();
-            let now = Utc::now();
-            let expected = sequence.iter().fold(None, |state, call| apply(state, call, now));
+            let expected = model(&sequence, Utc::now());
             let actual = handle.block_on(async {
                 for call in &sequence {
                     send(&app, &id, call).await;
@@ -167,6 +236,42 @@ async fn random_call_sequences_converge_to_the_models_state() {
                 stored(&app, &id).await
             });
             prop_assert_eq!(actual, expected, "sequence {:?}", sequence);
+            Ok(())
+        })
+    });
+    result.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_sent_all_at_once_end_in_the_state_of_one_of_their_orders() {
+    let app = spawn_app().await;
+    let handle = tokio::runtime::Handle::current();
+    let mut runner = TestRunner::new(Config {
+        cases: 20,
+        ..Config::default()
+    });
+    let next_id = std::sync::atomic::AtomicU64::new(90_000);
+    let result = tokio::task::block_in_place(|| {
+        runner.run(&proptest::collection::vec(calls(), 2..5), |calls| {
+            let id = next_id
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                .to_string();
+            let now = Utc::now();
+            let actual = handle.block_on(async {
+                all_at_once(calls.len(), |i| {
+                    let (app, id, call) = (app.clone_handle(), id.clone(), calls[i].clone());
+                    async move { send(&app, &id, &call).await }
+                })
+                .await;
+                stored(&app, &id).await
+            });
+            let allowed: Vec<Known> = orders(&calls).iter().map(|order| model(order, now)).collect();
+            prop_assert!(
+                allowed.contains(&actual),
+                "{:?} ended as {:?}, not as any order allows",
+                calls,
+                actual
+            );
             Ok(())
         })
     });

@@ -15,6 +15,7 @@ mod metrics;
 mod names;
 mod openapi;
 mod origin;
+mod outside_world;
 mod pages;
 mod password;
 mod reconciler;

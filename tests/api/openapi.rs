@@ -1,8 +1,10 @@
 use std::time::Duration;
 
+use billing_center::billing::Refusal;
+use billing_center::billing::binding::{Evidence, Market, Target, check};
 use billing_center::domain::{AliUid, InstanceId};
 use billing_center::marketplace::openapi::{MarketError, MeteringEntity, MeteringRecord};
-use billing_center::marketplace::verifier::{VerifyFailure, verify_instance};
+use billing_center::marketplace::verifier::VerifyFailure;
 use serde_json::json;
 
 use crate::helpers::{PRODUCT, TestApp, spawn_app};
@@ -113,21 +115,30 @@ async fn a_slow_marketplace_times_out_and_a_failing_one_is_transient() {
     );
 }
 
-async fn verify(
-    app: &TestApp,
-    id: &str,
-    uid: &str,
-) -> Result<billing_center::marketplace::verifier::VerifiedInstance, VerifyFailure> {
+/// R1 as binding checks it before its transaction.
+async fn verify(app: &TestApp, id: &str, uid: &str) -> Result<Evidence, VerifyFailure> {
     let mut conn = app.pool.get().await.unwrap();
-    verify_instance(
-        &mut conn,
-        &app.market_client(),
-        PRODUCT,
-        &InstanceId::parse(id).unwrap(),
-        &AliUid::parse(uid).unwrap(),
-    )
-    .await
-    .unwrap()
+    let sites = billing_center::db::models::site::Site::all(&mut conn)
+        .await
+        .unwrap();
+    drop(conn);
+    let target = Target::Aliyun {
+        ali_uid: AliUid::parse(uid).unwrap(),
+        instance_id: InstanceId::parse(id).unwrap(),
+    };
+    let client = app.market_client();
+    let market = Market {
+        client: &client,
+        product_code: PRODUCT,
+    };
+    match check(&app.pool, market, &sites, "cn1", &target, false)
+        .await
+        .unwrap()
+    {
+        Ok(evidence) => Ok(evidence),
+        Err(Refusal::Instance(failure)) => Err(failure),
+        Err(other) => panic!("{other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -137,7 +148,7 @@ async fn the_verifier_answers_from_our_record_first() {
     // The marketplace is down, yet our own record answers.
     app.market_faults(json!({ "openapi_fail_seconds": 60 })).await;
     let verified = verify(&app, &id, UID).await.unwrap();
-    assert!(verified.known_locally);
+    assert!(verified.from_marketplace().is_none());
     assert_eq!(
         verify(&app, &id, "6543210987654321").await.unwrap_err(),
         VerifyFailure::AccountMismatch
@@ -156,8 +167,8 @@ async fn the_verifier_asks_the_marketplace_about_instances_we_never_heard_of() {
     let (id, order_id) = purchase(&app).await;
     assert_eq!(app.instance_status(&id).await, None);
 
-    let verified = verify(&app, &id, UID).await.unwrap();
-    assert!(!verified.known_locally);
+    let evidence = verify(&app, &id, UID).await.unwrap();
+    let verified = evidence.from_marketplace().expect("the marketplace's word");
     assert_eq!(verified.order_id, order_id);
     assert_eq!(verified.new_row().ali_uid, UID);
     assert_eq!(

@@ -1,19 +1,30 @@
 use std::time::{Duration, Instant};
 
-use billing_center::marketplace::reconciler::reconcile_once;
 use serde_json::json;
 
-use crate::helpers::{PRODUCT, TestApp, spawn_app_with};
+use crate::helpers::{TestApp, all_at_once, spawn_app_with};
 
 const UID: &str = "1234567890123456";
 
-async fn claim(app: &TestApp, instance_id: &str) {
-    let account = app.create_account("alice").await;
-    app.execute(&format!(
-        "UPDATE aliyun_instances SET claimed_by = {} WHERE instance_id = '{instance_id}'",
-        account.id
-    ))
+/// Bound to a workspace of `user`'s (which claims it, R2).
+async fn claim(user: &TestApp, instance_id: &str) {
+    user.add_workspace(
+        &format!("ws-{instance_id}"),
+        "cn1",
+        &[
+            ("method", "aliyun"),
+            ("ali_uid", UID),
+            ("instance_id", instance_id),
+        ],
+    )
     .await;
+}
+
+async fn purchase(app: &TestApp) -> String {
+    app.market_purchase(UID).await["instance_id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 #[tokio::test]
@@ -37,9 +48,7 @@ async fn a_release_the_marketplace_could_not_deliver_is_replayed_and_confirmed_o
     }
     assert_eq!(app.instance_status(&id).await.as_deref(), Some("opened"));
 
-    let report = reconcile_once(&app.pool, &market, PRODUCT, &app.notifier())
-        .await
-        .unwrap();
+    let report = app.reconcile().await;
     assert_eq!(report.notifications_applied, 1);
     assert_eq!(report.notifications_confirmed, 1);
     assert_eq!(app.instance_status(&id).await.as_deref(), Some("released"));
@@ -49,26 +58,19 @@ async fn a_release_the_marketplace_could_not_deliver_is_replayed_and_confirmed_o
         .await;
     assert_eq!(replayed, 1);
 
-    let again = reconcile_once(&app.pool, &market, PRODUCT, &app.notifier())
-        .await
-        .unwrap();
+    let again = app.reconcile().await;
     assert_eq!(again.notifications_applied, 0);
 }
 
 #[tokio::test]
 async fn an_instance_closed_without_any_spi_call_is_found_and_released() {
     let app = spawn_app_with(&[]).await;
-    let market = app.market_client();
-    let closed_quietly = app.market_purchase(UID).await["instance_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let still_open = app.market_purchase(UID).await["instance_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    claim(&app, &closed_quietly).await;
-    app.execute(&format!("UPDATE aliyun_instances SET claimed_by = (SELECT id FROM accounts) WHERE instance_id = '{still_open}'")).await;
+    let closed_quietly = purchase(&app).await;
+    let still_open = purchase(&app).await;
+    app.create_account("alice").await;
+    let alice = app.as_user("alice").await;
+    claim(&alice, &closed_quietly).await;
+    claim(&alice, &still_open).await;
 
     app.market_operate(&closed_quietly, "release", false).await;
     assert_eq!(
@@ -76,9 +78,7 @@ async fn an_instance_closed_without_any_spi_call_is_found_and_released() {
         Some("opened")
     );
 
-    let report = reconcile_once(&app.pool, &market, PRODUCT, &app.notifier())
-        .await
-        .unwrap();
+    let report = app.reconcile().await;
     assert_eq!(report.instances_checked, 2);
     assert_eq!(report.instances_released, 1);
     assert_eq!(
@@ -91,19 +91,83 @@ async fn an_instance_closed_without_any_spi_call_is_found_and_released() {
 #[tokio::test]
 async fn the_reconcile_command_runs_once_and_reports() {
     let app = spawn_app_with(&[]).await;
-    let id = app.market_purchase(UID).await["instance_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    claim(&app, &id).await;
+    let id = purchase(&app).await;
+    app.create_account("alice").await;
+    claim(&app.as_user("alice").await, &id).await;
     app.market_operate(&id, "release", false).await;
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_billing-center"))
-        .arg("reconcile")
-        .env("DATABASE_URL", &app.database_url)
-        .env("APP_ALIYUN_MARKET_ENDPOINT", format!("{}/", app.sandbox))
-        .output()
-        .unwrap();
+    let out = app.command(&["reconcile"]).await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("1 released"));
     assert_eq!(app.instance_status(&id).await.as_deref(), Some("released"));
+}
+
+#[tokio::test]
+async fn two_reconcile_commands_at_once_both_succeed_and_apply_each_event_once() {
+    let app = spawn_app_with(&[("APP_SANDBOX_SPI_RETRY_MS", "20,20")]).await;
+    let (lost, silent) = (purchase(&app).await, purchase(&app).await);
+    app.create_account("alice").await;
+    let alice = app.as_user("alice").await;
+    claim(&alice, &lost).await;
+    claim(&alice, &silent).await;
+    // One release the marketplace failed to deliver, one it never sent.
+    app.market_faults(json!({ "spi_unreachable_seconds": 60 })).await;
+    app.market_operate(&lost, "release", true).await;
+    app.market_operate(&silent, "release", false).await;
+    let market = app.market_client();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while market.failed_notifications(1, 10).await.unwrap().total_count == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the release becomes a failed notification"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let (a, b) = tokio::join!(app.command(&["reconcile"]), app.command(&["reconcile"]));
+    for out in [&a, &b] {
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let replayed = app
+        .count("SELECT count(*) AS n FROM spi_inbox WHERE source = 'failed_notification'")
+        .await;
+    assert_eq!(replayed, 1);
+    assert_eq!(app.count("SELECT count(*) AS n FROM notices").await, 2);
+    assert_eq!(app.count("SELECT count(*) AS n FROM email_outbox").await, 2);
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM settlement_changes WHERE reason IN ('marketplace_release', 'reconciliation')")
+            .await,
+        2
+    );
+}
+
+#[tokio::test]
+async fn instances_ticking_together_make_one_pass_per_interval() {
+    let app = spawn_app_with(&[]).await;
+    // The app's own loop made this interval's pass when it started.
+    app.wait_for_count("SELECT count(*) AS n FROM job_runs WHERE job = 'reconcile'", 1)
+        .await;
+    // Three more instances tick at the same moment, each with its own pool:
+    // within the interval, none of them asks the marketplace again.
+    let interval = Duration::from_secs(600);
+    let passes = all_at_once(3, |_| {
+        let reconciler = billing_center::marketplace::reconciler::Reconciler {
+            pool: billing_center::db::pool(&app.database_url, 2).unwrap(),
+            ..app.reconciler()
+        };
+        async move {
+            billing_center::marketplace::reconciler::reconcile_if_due(&reconciler, interval)
+                .await
+                .unwrap()
+        }
+    })
+    .await;
+    assert!(passes.iter().all(Option::is_none), "{passes:?}");
+    // Once the interval has passed, the next tick reconciles.
+    let due = billing_center::marketplace::reconciler::reconcile_if_due(
+        &app.reconciler(),
+        Duration::from_millis(1),
+    )
+    .await
+    .unwrap();
+    assert!(due.is_some());
 }

@@ -290,10 +290,64 @@ async fn release_and_expiry_of_unknown_instances_are_successful_no_ops() {
     }
     assert_eq!(app.count("SELECT count(*) AS n FROM aliyun_instances").await, 0);
     assert_eq!(
-        app.count("SELECT count(*) AS n FROM spi_inbox WHERE outcome = 'unknown instance'")
+        app.count("SELECT count(*) AS n FROM spi_inbox WHERE outcome LIKE 'unknown instance%'")
             .await,
         3
     );
+}
+
+#[tokio::test]
+async fn a_create_arriving_after_the_release_or_expiry_of_its_order_leaves_the_instance_ended() {
+    let app = spawn_app().await;
+    // Reordered (or Alibaba retrying its create after the buyer closed it).
+    for (id, ending, ended) in [
+        ("70101", "releaseInstance", "released"),
+        ("70102", "expiredInstance", "expired"),
+    ] {
+        assert_eq!(
+            app.spi_json(&[("action", ending), ("instanceId", id)]).await.0,
+            200
+        );
+        let (status, body) = app
+            .spi_json(&[
+                ("action", "createInstance"),
+                ("aliUid", UID),
+                ("orderBizId", id),
+                ("orderId", "1"),
+                ("productCode", "cmgj00053362"),
+                ("skuId", "s"),
+                ("trial", "false"),
+            ])
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(body["instanceId"], id, "the create is answered as usual");
+        assert_eq!(app.instance_status(id).await.as_deref(), Some(ended), "{id}");
+    }
+    // A released one cannot be bound by anyone.
+    app.create_account("alice").await;
+    app.login("alice").await;
+    let res = app
+        .post_form(
+            "/billing/workspaces/new",
+            &[
+                ("workspace_name", "Late"),
+                ("workspace_language", "en"),
+                ("site", "cn1"),
+                ("method", "aliyun"),
+                ("ali_uid", UID),
+                ("instance_id", "70101"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(app.count("SELECT count(*) AS n FROM workspaces").await, 0);
+    // An expiry after the release does not reopen the door.
+    app.spi_json(&[("action", "releaseInstance"), ("instanceId", "70103")])
+        .await;
+    app.spi_json(&[("action", "expiredInstance"), ("instanceId", "70103")])
+        .await;
+    create(&app, "70103").await;
+    assert_eq!(app.instance_status("70103").await.as_deref(), Some("released"));
 }
 
 #[tokio::test]
@@ -325,7 +379,23 @@ async fn bad_input_gets_a_json_message_and_changes_nothing() {
         ),
         (
             vec![("action", "releaseInstance"), ("instanceId", "abc")],
-            "instanceId must be numeric",
+            "instanceId must be a positive number without leading zeros",
+        ),
+        (
+            vec![("action", "expiredInstance"), ("instanceId", "0")],
+            "instanceId must be a positive number without leading zeros",
+        ),
+        (
+            vec![
+                ("action", "createInstance"),
+                ("aliUid", UID),
+                ("orderBizId", "007"),
+                ("orderId", "1"),
+                ("productCode", "cmgj00053362"),
+                ("skuId", "s"),
+                ("trial", "false"),
+            ],
+            "orderBizId must be a positive number without leading zeros",
         ),
         (
             vec![

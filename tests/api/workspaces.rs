@@ -1,28 +1,27 @@
-use crate::helpers::{TestAccount, TestApp, browser, spawn_app};
+use crate::helpers::{TestAccount, TestApp, all_at_once, browser, spawn_app};
 
 const UID: &str = "1234567890123456";
 
-/// A workspace of `account` on `site`, settled by the Billing Center (or by
-/// `instance`, which the account then claims).
+/// A workspace of `account` on `site`, added through the Billing Center,
+/// settled by the Billing Center (or by `instance`, which the account then
+/// claims: R2).
 async fn workspace(app: &TestApp, account: &TestAccount, site: &str, instance: Option<&str>) -> String {
-    let id = billing_center::db::models::workspace::new_id();
-    let (method, bound) = match instance {
-        Some(i) => ("aliyun", format!("'{i}'")),
-        None => ("billing_center", "NULL".to_string()),
-    };
-    if let Some(i) = instance {
-        app.execute(&format!(
-            "UPDATE aliyun_instances SET claimed_by = {} WHERE instance_id = '{i}'",
-            account.id
-        ))
-        .await;
+    let user = app.as_user(&account.username).await;
+    let name = format!("ws-{site}");
+    match instance {
+        Some(i) => {
+            user.add_workspace(
+                &name,
+                site,
+                &[("method", "aliyun"), ("ali_uid", UID), ("instance_id", i)],
+            )
+            .await
+        }
+        None => {
+            user.add_workspace(&name, site, &[("method", "billing_center")])
+                .await
+        }
     }
-    app.execute(&format!(
-        "INSERT INTO workspaces (id, name, site, language, account_id, settlement_method, aliyun_instance_id) VALUES ('{id}', 'ws-{site}', '{site}', 'en', {}, '{method}', {bound})",
-        account.id
-    ))
-    .await;
-    id
 }
 
 async fn purchase(app: &TestApp) -> String {
@@ -71,30 +70,40 @@ async fn a_workspace_moves_to_an_alibaba_instance_and_back_after_its_release() {
     assert!(history.contains("Changed by a user"));
     assert!(history.contains(&instance));
 
-    // R5: locked in while the instance is open.
-    app.execute("UPDATE settlement_changes SET created_at = created_at - interval '40 days'")
-        .await;
+    // R5: locked in while the instance is open, even next month.
+    app.clock.set(chrono::Utc::now() + chrono::Duration::days(40));
     let res = change(&app, &ws, &[("method", "billing_center")]).await;
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains("still open"));
 
-    // Released on the marketplace: the system moved it back (R6), so there is
-    // nothing left for the user to change.
+    // Released on the marketplace: the system moved it back (R6), so asking
+    // for the Billing Center again is a repeat that changes nothing.
     app.market_operate(&instance, "release", true).await;
     assert_eq!(method_of(&app, &ws).await, "billing_center");
     let history = app.get_text("/billing/history").await;
     assert!(history.contains("Instance closed on the marketplace"));
     let res = change(&app, &ws, &[("method", "billing_center")]).await;
-    assert!(res.text().await.unwrap().contains("already settled this way"));
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) AS n FROM settlement_changes WHERE workspace_id = '{ws}'"
+        ))
+        .await,
+        3,
+        "created, moved by the user, moved back by the release"
+    );
 }
 
 #[tokio::test]
-async fn the_method_changes_once_per_calendar_month() {
+async fn the_method_changes_once_per_calendar_month_of_beijing_time() {
     let app = spawn_app().await;
     let alice = app.create_account("alice").await;
     let ws = workspace(&app, &alice, "cn1", None).await;
     let first = purchase(&app).await;
     app.login("alice").await;
+    // 23:59:30 on 30 November in Beijing is 15:59:30 UTC.
+    let utc = |d, h, m, s| chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, d, h, m, s).unwrap();
+    app.clock.set(utc(30, 15, 59, 30));
     assert_eq!(change(&app, &ws, &to_aliyun(&first)).await.status(), 303);
     app.market_operate(&first, "expire", true).await;
 
@@ -102,18 +111,39 @@ async fn the_method_changes_once_per_calendar_month() {
     assert_eq!(res.status(), 422);
     let page = res.text().await.unwrap();
     assert!(page.contains("can be changed once a month"));
-    let next = billing_center::billing::settlement::next_month_start(chrono::Utc::now())
-        .format("%Y-%m-%d")
-        .to_string();
-    assert!(page.contains(&next), "names {next}");
+    assert!(
+        page.contains("2026-12-01"),
+        "names the first day of the next month"
+    );
 
-    // Next month (the earlier change moved back in time): allowed, and R5 lets an expired instance go.
-    app.execute("UPDATE settlement_changes SET created_at = created_at - interval '32 days'")
-        .await;
+    // 16:00 UTC is midnight in Beijing: a new month, and R5 lets an expired instance go.
+    app.clock.set(utc(30, 16, 0, 1));
     assert_eq!(
         change(&app, &ws, &[("method", "billing_center")]).await.status(),
         303
     );
+    assert_eq!(method_of(&app, &ws).await, "billing_center");
+}
+
+/// Posts `fields` to `path` from `n` tasks at once (one session, one CSRF
+/// token: a double click, or a resend after a slow answer); their answers.
+async fn post_at_once(
+    app: &TestApp,
+    n: usize,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> Vec<reqwest::Response> {
+    let token = app.csrf_token().await;
+    let mut form: Vec<(String, String)> = fields
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    form.push(("csrf_token".into(), token));
+    all_at_once(n, |_| {
+        let (client, url, form) = (app.client.clone(), app.url(path), form.clone());
+        async move { client.post(url).form(&form).send().await.unwrap() }
+    })
+    .await
 }
 
 #[tokio::test]
@@ -124,18 +154,103 @@ async fn concurrent_changes_of_one_workspace_cannot_both_succeed() {
     let a = purchase(&app).await;
     let b = purchase(&app).await;
     app.login("alice").await;
-    let (fa, fb) = (to_aliyun(&a), to_aliyun(&b));
-    let (x, y) = tokio::join!(change(&app, &ws, &fa), change(&app, &ws, &fb));
-    let mut statuses = [x.status().as_u16(), y.status().as_u16()];
+    let token = app.csrf_token().await;
+    let statuses = all_at_once(2, |i| {
+        let (client, url) = (
+            app.client.clone(),
+            app.url(&format!("/billing/workspaces/{ws}/settlement")),
+        );
+        let mut form = to_aliyun(if i == 0 { &a } else { &b })
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<Vec<_>>();
+        form.push(("csrf_token".into(), token.clone()));
+        async move {
+            client
+                .post(url)
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    })
+    .await;
+    let mut statuses = statuses;
     statuses.sort();
     assert_eq!(statuses, [303, 422]);
     assert_eq!(
         app.count(&format!(
-            "SELECT count(*) AS n FROM settlement_changes WHERE workspace_id = '{ws}'"
+            "SELECT count(*) AS n FROM settlement_changes WHERE workspace_id = '{ws}' AND reason = 'user'"
         ))
         .await,
         1
     );
+}
+
+#[tokio::test]
+async fn a_settlement_change_sent_four_times_at_once_is_made_once_and_every_copy_lands_on_the_list() {
+    let app = spawn_app().await;
+    let alice = app.create_account("alice").await;
+    let ws = workspace(&app, &alice, "cn1", None).await;
+    let instance = purchase(&app).await;
+    app.login("alice").await;
+    let path = format!("/billing/workspaces/{ws}/settlement");
+    let answers = post_at_once(&app, 4, &path, &to_aliyun(&instance)).await;
+    for res in &answers {
+        assert_eq!(res.status(), 303);
+        assert_eq!(res.headers()["location"], "/billing/workspaces?changed=1");
+    }
+    assert_eq!(method_of(&app, &ws).await, "aliyun");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) AS n FROM settlement_changes WHERE workspace_id = '{ws}' AND reason = 'user'"
+        ))
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_new_workspace_form_sent_four_times_at_once_creates_one_workspace() {
+    let app = spawn_app().await;
+    app.create_account("alice").await;
+    app.login("alice").await;
+    let form = app.get_text("/billing/workspaces/new").await;
+    let marker = "name=\"form_key\" value=\"";
+    let start = form.find(marker).expect("a one-time form key") + marker.len();
+    let key = form[start..].split('"').next().unwrap().to_string();
+    let fields = [
+        ("workspace_name", "Production"),
+        ("workspace_language", "en"),
+        ("site", "us1"),
+        ("method", "billing_center"),
+        ("form_key", key.as_str()),
+    ];
+    let answers = post_at_once(&app, 4, "/billing/workspaces/new", &fields).await;
+    let locations: std::collections::HashSet<String> = answers
+        .iter()
+        .map(|res| {
+            assert_eq!(res.status(), 303);
+            res.headers()["location"].to_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(
+        locations.len(),
+        1,
+        "every copy is sent to the one workspace: {locations:?}"
+    );
+    assert_eq!(app.count("SELECT count(*) AS n FROM workspaces").await, 1);
+    // The same key later still finds it; a fresh form makes a second workspace.
+    assert_eq!(
+        app.post_form("/billing/workspaces/new", &fields).await.status(),
+        303
+    );
+    assert_eq!(app.count("SELECT count(*) AS n FROM workspaces").await, 1);
+    app.add_workspace("Staging", "us1", &[("method", "billing_center")])
+        .await;
+    assert_eq!(app.count("SELECT count(*) AS n FROM workspaces").await, 2);
 }
 
 #[tokio::test]
@@ -169,11 +284,7 @@ async fn each_rule_has_its_refusal() {
     let oregon = workspace(&app, &alice, "us1", None).await;
     let hangzhou = workspace(&app, &alice, "cn1", None).await;
     let bobs_instance = purchase(&app).await;
-    app.execute(&format!(
-        "UPDATE aliyun_instances SET claimed_by = {} WHERE instance_id = '{bobs_instance}'",
-        bob.id
-    ))
-    .await;
+    workspace(&app, &bob, "cn1", Some(&bobs_instance)).await;
     let mine = purchase(&app).await;
     app.login("alice").await;
 
@@ -210,9 +321,6 @@ async fn each_rule_has_its_refusal() {
             .unwrap()
             .contains("belongs to another Alibaba Cloud account")
     );
-    // Same method.
-    let res = change(&app, &hangzhou, &[("method", "billing_center")]).await;
-    assert!(res.text().await.unwrap().contains("already settled this way"));
     // A registered instance that is not ours.
     let res = change(
         &app,
@@ -229,13 +337,22 @@ async fn each_rule_has_its_refusal() {
             .unwrap()
             .contains("Choose one of the open instances registered on this account.")
     );
-    assert_eq!(app.count("SELECT count(*) AS n FROM settlement_changes").await, 0);
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM settlement_changes WHERE reason = 'user'")
+            .await,
+        0
+    );
 
-    app.execute(&format!(
-        "UPDATE accounts SET arbitrary_settlement = true WHERE id = {}",
-        alice.id
-    ))
-    .await;
+    let out = app
+        .command(&[
+            "account",
+            "set-arbitrary-settlement",
+            "--username",
+            "alice",
+            "--on",
+        ])
+        .await;
+    assert!(out.status.success());
     assert_eq!(change(&app, &oregon, &to_aliyun(&mine)).await.status(), 303);
 }
 
@@ -274,18 +391,23 @@ async fn another_accounts_ids_are_not_found_on_every_route() {
 #[tokio::test]
 async fn the_history_is_paginated_newest_first() {
     let app = spawn_app().await;
-    let alice = app.create_account("alice").await;
-    let ws = workspace(&app, &alice, "cn1", None).await;
-    app.execute(&format!(
-        "INSERT INTO settlement_changes (workspace_id, from_method, to_method, reason, actor, created_at) SELECT '{ws}', 'billing_center', 'billing_center', 'user', 'actor' || n, now() - n * interval '1 day' FROM generate_series(1, 25) n"
-    ))
-    .await;
+    app.create_account("alice").await;
     app.login("alice").await;
+    // Each new workspace is one history row, a day apart.
+    let start = chrono::Utc::now();
+    for n in 1..=25 {
+        app.clock.set(start + chrono::Duration::days(n));
+        app.add_workspace(&format!("ws{n:02}"), "us1", &[("method", "billing_center")])
+            .await;
+    }
     let first = app.get_text("/billing/history").await;
-    assert!(first.contains("actor1<") && first.contains("actor20<") && !first.contains("actor21<"));
+    assert!(
+        first.contains(">ws25<") && first.contains(">ws06<") && !first.contains(">ws05<"),
+        "{first}"
+    );
     assert!(first.contains("page=2"));
     let second = app.get_text("/billing/history?page=2").await;
-    assert!(second.contains("actor21<") && second.contains("actor25<"));
+    assert!(second.contains(">ws05<") && second.contains(">ws01<"));
     assert_eq!(app.get("/billing/history?page=abc").await.status(), 200);
     assert_eq!(
         app.get("/billing/workspaces?site=%FF&method=").await.status(),
@@ -371,11 +493,12 @@ async fn a_further_workspace_is_added_on_any_site_with_the_same_rules() {
 async fn every_billing_page_warns_about_workspaces_in_grace_or_locked() {
     let app = spawn_app().await;
     let alice = app.create_account("alice").await;
-    let ws = workspace(&app, &alice, "cn1", None).await;
-    app.execute(&format!(
-        "UPDATE workspaces SET status = 'grace', grace_deadline = '2026-12-11 02:00:00+00' WHERE id = '{ws}'"
-    ))
-    .await;
+    let instance = purchase(&app).await;
+    workspace(&app, &alice, "cn1", Some(&instance)).await;
+    // Expired at 02:00 UTC on 27 November: 14 days of grace.
+    app.clock
+        .set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 27, 2, 0, 0).unwrap());
+    app.market_operate(&instance, "expire", true).await;
     app.login("alice").await;
     for path in [
         "/billing",
@@ -388,6 +511,10 @@ async fn every_billing_page_warns_about_workspaces_in_grace_or_locked() {
         assert!(page.contains("is in its grace period"), "{path}");
         assert!(page.contains("2026-12-11 10:00 (UTC+8)"), "{path}");
     }
-    app.execute("UPDATE workspaces SET status = 'locked'").await;
+    // The deadline passes: the sweeper (every 50 ms in tests) locks it.
+    app.clock
+        .set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 11, 2, 0, 1).unwrap());
+    app.wait_for_count("SELECT count(*) AS n FROM workspaces WHERE status = 'locked'", 1)
+        .await;
     assert!(app.get_text("/billing").await.contains("is locked"));
 }

@@ -41,6 +41,9 @@ pub struct NewAliyunInstance<'a> {
     pub expires_on: Option<DateTime<Utc>>,
     pub extra: serde_json::Value,
     pub status: &'a str,
+    /// Set when it is born expired or released (a tombstone came first).
+    pub expired_at: Option<DateTime<Utc>>,
+    pub released_at: Option<DateTime<Utc>>,
 }
 
 /// The lifecycle columns a transition may change.

@@ -1,23 +1,32 @@
 //! The transactional email outbox.
+//!
+//! An email is written (pending, with its bodies) in the transaction that
+//! causes it. A worker *leases* it for a bounded time with one committed
+//! statement, sends it holding no transaction, and records the outcome with
+//! another; a lease that runs out (its worker died) makes the email due again.
+//! Once an email is sent or given up, its bodies are dropped: they may carry
+//! capability links (password reset, notices), and only the metadata is kept.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Interval};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::schema::email_outbox;
 
-/// An email waiting to be sent, as the worker sees it.
-#[derive(Clone, Debug, Queryable, Selectable)]
+/// An email leased to this worker, ready to send.
+#[derive(Clone, Debug, QueryableByName)]
 #[diesel(table_name = email_outbox, check_for_backend(diesel::pg::Pg))]
 pub struct OutboxEmail {
     pub id: i64,
     pub dedup_key: String,
     pub recipient: String,
     pub subject: String,
-    pub text_body: String,
-    pub html_body: String,
+    // Pending rows always have bodies (a database constraint says so).
+    pub text_body: Option<String>,
+    pub html_body: Option<String>,
     pub attempts: i32,
 }
 
@@ -30,6 +39,10 @@ pub struct NewOutboxEmail<'a> {
     pub subject: &'a str,
     pub text_body: &'a str,
     pub html_body: &'a str,
+}
+
+fn interval(d: Duration) -> diesel::pg::data_types::PgInterval {
+    diesel::pg::data_types::PgInterval::from_microseconds(i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
 }
 
 impl OutboxEmail {
@@ -45,22 +58,32 @@ impl OutboxEmail {
             .map(|n| n == 1)
     }
 
-    /// Locks up to `limit` due emails that no other worker holds. Must run inside
-    /// a transaction; the locks end with it.
-    pub async fn claim_due(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<Vec<OutboxEmail>> {
-        email_outbox::table
-            .filter(email_outbox::status.eq("pending"))
-            .filter(email_outbox::next_attempt_at.le(diesel::dsl::now))
-            .order(email_outbox::next_attempt_at)
-            .limit(limit)
-            .select(OutboxEmail::as_select())
-            .for_update()
-            .skip_locked()
-            .load(conn)
-            .await
+    /// Leases up to `limit` due emails (pending, and not leased or whose lease
+    /// ran out) for `lease`, in one statement that commits on its own. Workers
+    /// on other instances skip the rows this one is leasing.
+    pub async fn lease_due(
+        conn: &mut AsyncPgConnection,
+        limit: i64,
+        lease: Duration,
+    ) -> QueryResult<Vec<OutboxEmail>> {
+        diesel::sql_query(
+            "UPDATE email_outbox SET leased_until = now() + $2
+             WHERE id IN (
+                 SELECT id FROM email_outbox
+                 WHERE status = 'pending' AND next_attempt_at <= now()
+                   AND (leased_until IS NULL OR leased_until < now())
+                 ORDER BY next_attempt_at
+                 LIMIT $1
+                 FOR UPDATE SKIP LOCKED)
+             RETURNING id, dedup_key, recipient, subject, text_body, html_body, attempts",
+        )
+        .bind::<BigInt, _>(limit)
+        .bind::<Interval, _>(interval(lease))
+        .load(conn)
+        .await
     }
 
-    /// Marks an email delivered.
+    /// Marks an email delivered and drops its bodies.
     pub async fn mark_sent(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {
         diesel::update(email_outbox::table.find(id))
             .set((
@@ -68,13 +91,17 @@ impl OutboxEmail {
                 email_outbox::sent_at.eq(diesel::dsl::now),
                 email_outbox::attempts.eq(email_outbox::attempts + 1),
                 email_outbox::last_error.eq(None::<String>),
+                email_outbox::leased_until.eq(None::<DateTime<Utc>>),
+                email_outbox::text_body.eq(None::<String>),
+                email_outbox::html_body.eq(None::<String>),
             ))
             .execute(conn)
             .await
             .map(drop)
     }
 
-    /// Records a failed attempt: retried at `retry_at`, or `dead` when `give_up`.
+    /// Records a failed attempt: retried at `retry_at`, or `dead` (bodies
+    /// dropped) when `give_up`.
     pub async fn mark_failed(
         conn: &mut AsyncPgConnection,
         id: i64,
@@ -82,16 +109,29 @@ impl OutboxEmail {
         retry_at: DateTime<Utc>,
         give_up: bool,
     ) -> QueryResult<()> {
-        diesel::update(email_outbox::table.find(id))
-            .set((
-                email_outbox::status.eq(if give_up { "dead" } else { "pending" }),
-                email_outbox::attempts.eq(email_outbox::attempts + 1),
-                email_outbox::last_error.eq(Some(error)),
-                email_outbox::next_attempt_at.eq(retry_at),
-            ))
-            .execute(conn)
-            .await
-            .map(drop)
+        let attempt = (
+            email_outbox::attempts.eq(email_outbox::attempts + 1),
+            email_outbox::last_error.eq(Some(error)),
+            email_outbox::leased_until.eq(None::<DateTime<Utc>>),
+        );
+        let target = email_outbox::table.find(id);
+        if give_up {
+            diesel::update(target)
+                .set((
+                    attempt,
+                    email_outbox::status.eq("dead"),
+                    email_outbox::text_body.eq(None::<String>),
+                    email_outbox::html_body.eq(None::<String>),
+                ))
+                .execute(conn)
+                .await
+        } else {
+            diesel::update(target)
+                .set((attempt, email_outbox::next_attempt_at.eq(retry_at)))
+                .execute(conn)
+                .await
+        }
+        .map(drop)
     }
 
     /// How many emails wait (pending) and how many were given up (dead).

@@ -63,6 +63,7 @@ pub struct NewSettlementChange<'a> {
     pub aliyun_instance_id: Option<&'a str>,
     pub reason: &'a str,
     pub actor: &'a str,
+    pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// How many changes the user made to a workspace since `since` (R4).
@@ -97,6 +98,7 @@ pub async fn record_many(
     instance_id: &str,
     reason: &str,
     actor: &str,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> QueryResult<()> {
     if switched.is_empty() {
         return Ok(());
@@ -110,6 +112,7 @@ pub async fn record_many(
             aliyun_instance_id: Some(instance_id),
             reason,
             actor,
+            created_at: now,
         })
         .collect();
     diesel::insert_into(settlement_changes::table)

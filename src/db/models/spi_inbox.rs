@@ -18,10 +18,13 @@ pub struct NewInboxRow<'a> {
     pub notification_id: Option<&'a str>,
 }
 
-/// Records a call (inside the transaction of its effect).
+/// Records a call (inside the transaction of its effect). A failed
+/// notification recorded meanwhile by another process is not recorded twice
+/// (its effect, applied by both, is idempotent).
 pub async fn record(conn: &mut AsyncPgConnection, row: &NewInboxRow<'_>) -> QueryResult<()> {
     diesel::insert_into(spi_inbox::table)
         .values(row)
+        .on_conflict_do_nothing()
         .execute(conn)
         .await
         .map(drop)

@@ -57,7 +57,7 @@ pub async fn spi(
     }
 
     let product_code = state.settings.aliyun.product_code.clone();
-    let now = chrono::Utc::now();
+    let now = state.clock.now();
     let mut conn = state.pool.get().await?;
     let reply = conn
         .transaction(async |conn| {

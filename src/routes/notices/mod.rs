@@ -82,7 +82,7 @@ pub async fn show(
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let mut conn = state.pool.get().await?;
-    let found = Notice::by_token(&mut conn, &crate::auth::token_hash(&token), chrono::Utc::now()).await?;
+    let found = Notice::by_token(&mut conn, &crate::auth::token_hash(&token), state.clock.now()).await?;
     drop(conn);
     match found {
         Some(notice) => {

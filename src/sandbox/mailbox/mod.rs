@@ -34,6 +34,7 @@ struct Inner {
     next_id: u64,
     messages: VecDeque<ReceivedMessage>,
     refuse_until: Option<Instant>,
+    hold: Duration,
 }
 
 /// The messages received so far; shared by the SMTP threads and the pages.
@@ -77,6 +78,16 @@ impl Mailbox {
     /// Refuse mail for `duration` (zero accepts again at once).
     pub fn refuse_for(&self, duration: Duration) {
         self.lock().refuse_until = (!duration.is_zero()).then(|| Instant::now() + duration);
+    }
+
+    /// Wait this long after keeping each message before accepting it.
+    pub fn hold_for(&self, duration: Duration) {
+        self.lock().hold = duration;
+    }
+
+    /// How long to wait after keeping a message.
+    pub fn hold(&self) -> Duration {
+        self.lock().hold
     }
 
     /// Whether mail is being refused now.

@@ -128,11 +128,19 @@ async fn api_messages(mailbox: web::Data<Mailbox>, query: web::Query<ToFilter>) 
 #[derive(Deserialize)]
 struct Faults {
     /// Refuse SMTP for this many seconds; 0 accepts again.
-    smtp_refuse_seconds: u64,
+    smtp_refuse_seconds: Option<u64>,
+    /// Keep a message, then wait this long before saying so (a sender that
+    /// loses its footing in between has delivered all the same); 0: answer at once.
+    smtp_hold_ms: Option<u64>,
 }
 
 async fn api_faults(mailbox: web::Data<Mailbox>, faults: web::Json<Faults>) -> HttpResponse {
-    mailbox.refuse_for(Duration::from_secs(faults.smtp_refuse_seconds));
+    if let Some(seconds) = faults.smtp_refuse_seconds {
+        mailbox.refuse_for(Duration::from_secs(seconds));
+    }
+    if let Some(ms) = faults.smtp_hold_ms {
+        mailbox.hold_for(Duration::from_millis(ms));
+    }
     HttpResponse::Ok().json(serde_json::json!({ "smtp_refusing": mailbox.refusing() }))
 }
 

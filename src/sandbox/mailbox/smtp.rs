@@ -58,6 +58,9 @@ impl Handler for Receiver {
         };
         self.mailbox.store(message);
         self.data.clear();
+        // The SMTP threads are the listener's own: blocking here holds only
+        // this conversation.
+        std::thread::sleep(self.mailbox.hold());
         OK
     }
 }

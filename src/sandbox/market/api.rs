@@ -15,7 +15,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/market/api/instances", web::get().to(list))
         .route("/market/api/instances/{id}/{operation}", web::post().to(operate))
         .route("/market/api/metering", web::get().to(metering))
-        .route("/market/api/faults", web::post().to(faults));
+        .route("/market/api/faults", web::post().to(faults))
+        .route("/market/api/faults", web::get().to(fault_state));
 }
 
 fn failure(status: StatusCode, message: &str) -> HttpResponse {
@@ -122,7 +123,8 @@ struct Faults {
     openapi_delay_ms: Option<u64>,
 }
 
-/// `POST /market/api/faults`: make the SPI unreachable, the OpenAPI fail or slow.
+/// `POST /market/api/faults`: make the SPI unreachable, the OpenAPI fail or
+/// slow; answers (like `GET`) how many OpenAPI calls are being answered.
 async fn faults(market: web::Data<Market>, body: web::Json<Faults>) -> HttpResponse {
     if let Some(s) = body.spi_unreachable_seconds {
         market.faults.spi_unreachable_for(s);
@@ -133,5 +135,10 @@ async fn faults(market: web::Data<Market>, body: web::Json<Faults>) -> HttpRespo
     if let Some(ms) = body.openapi_delay_ms {
         market.faults.openapi_delay(Duration::from_millis(ms));
     }
-    HttpResponse::Ok().json(json!({ "ok": true }))
+    fault_state(market).await
+}
+
+/// `GET /market/api/faults`.
+async fn fault_state(market: web::Data<Market>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "ok": true, "openapi_in_flight": market.faults.openapi_in_flight() }))
 }

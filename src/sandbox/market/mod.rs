@@ -30,6 +30,7 @@ struct FaultState {
     spi_unreachable_until: Option<Instant>,
     openapi_fail_until: Option<Instant>,
     openapi_delay: Duration,
+    openapi_in_flight: usize,
 }
 
 /// Shared fault switches.
@@ -70,6 +71,26 @@ impl Faults {
 
     fn openapi_delay_now(&self) -> Duration {
         self.with(|f| f.openapi_delay)
+    }
+
+    /// Counts an OpenAPI call as in flight until the guard drops.
+    fn openapi_call(&self) -> InFlight {
+        self.with(|f| f.openapi_in_flight += 1);
+        InFlight(self.clone())
+    }
+
+    /// OpenAPI calls received and not yet answered.
+    pub fn openapi_in_flight(&self) -> usize {
+        self.with(|f| f.openapi_in_flight)
+    }
+}
+
+/// An OpenAPI call being answered (see [`Faults::openapi_call`]).
+struct InFlight(Faults);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.with(|f| f.openapi_in_flight -= 1);
     }
 }
 

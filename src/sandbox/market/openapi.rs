@@ -176,6 +176,7 @@ fn authenticate(
 
 /// `POST /`: one Market OpenAPI call.
 pub async fn call(market: web::Data<Market>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let _in_flight = market.faults.openapi_call();
     let delay = market.faults.openapi_delay_now();
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;

@@ -8,10 +8,10 @@ use serde::Deserialize;
 
 use super::settlement::{SettlementForm, refusal_message};
 use crate::auth::guard::AccountId;
-use crate::billing::binding::{NewWorkspaceSpec, add_workspace};
+use crate::billing::binding::{Created, NewWorkspaceSpec, add_workspace};
 use crate::db::models::aliyun_instance::AliyunInstance;
 use crate::db::models::site::{self};
-use crate::domain::{Language, WorkspaceName};
+use crate::domain::{FormKey, Language, WorkspaceName};
 use crate::error::AppError;
 use crate::page::{FormErrors, PageContext, ok, render, see_other};
 use crate::startup::AppState;
@@ -32,6 +32,9 @@ pub struct NewWorkspaceForm {
     instance_id: String,
     #[serde(default)]
     registered_instance_id: String,
+    /// The one-time key of this rendering of the form.
+    #[serde(default)]
+    form_key: String,
 }
 
 #[derive(Template)]
@@ -47,6 +50,7 @@ struct NewWorkspacePage {
     marketplace_url: String,
     errors: FormErrors,
     form: SettlementForm,
+    form_key: String,
 }
 
 async fn page(
@@ -59,7 +63,6 @@ async fn page(
     let mut conn = state.pool.get().await?;
     let sites = state
         .sites
-        .clone()
         .iter()
         .map(|s| (s.code.clone(), s.name(ctx.lang).to_string()))
         .collect();
@@ -79,6 +82,10 @@ async fn page(
             instance_id: form.instance_id,
             registered_instance_id: form.registered_instance_id,
         },
+        // A re-rendered form keeps its key: it is still the same submission.
+        form_key: FormKey::parse(&form.form_key)
+            .unwrap_or_else(FormKey::generate)
+            .to_string(),
         ctx,
     })
 }
@@ -115,9 +122,7 @@ pub async fn create(
     let language = Language::parse(&form.workspace_language)
         .map_err(|e| errors.add("workspace_language", ctx.invalid(&e)))
         .ok();
-    let mut conn = state.pool.get().await?;
-    let sites = &state.sites;
-    let site = site::find(sites, &form.site).map(|s| s.code.clone());
+    let site = site::find(&state.sites, &form.site).map(|s| s.code.clone());
     if site.is_none() {
         errors.add("site", ctx.t("error-choice"));
     }
@@ -131,7 +136,6 @@ pub async fn create(
     let (Some(name), Some(language), Some(site), Some(target), true) =
         (name, language, site, target, errors.is_empty())
     else {
-        drop(conn);
         let page = page(ctx, &state, *account_id, form, errors).await?;
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
@@ -143,17 +147,20 @@ pub async fn create(
         actor: &account.username,
     };
     let result = add_workspace(
-        &mut conn,
-        &state.market,
-        &state.settings.aliyun.product_code,
+        &state.pool,
+        state.marketplace(),
+        &state.sites,
         &account,
         &spec,
         &target,
+        FormKey::parse(&form.form_key).as_ref(),
+        state.clock.now(),
     )
     .await?;
-    drop(conn);
     match result {
-        Ok(_) => Ok(see_other("/billing/workspaces")),
+        // A repeat of the form lands where the first submission did.
+        Ok(Created::New(workspace)) => Ok(see_other(&format!("/billing/workspaces?added={}", workspace.id))),
+        Ok(Created::Repeat(id)) => Ok(see_other(&format!("/billing/workspaces?added={id}"))),
         Err(refusal) => {
             refusal_message(&ctx, refusal, &mut errors);
             let page = page(ctx, &state, *account_id, form, errors).await?;

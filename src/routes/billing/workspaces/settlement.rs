@@ -149,21 +149,20 @@ pub async fn change(
         let page = page(ctx, &state, *account_id, &id, Some(form), errors).await?;
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
-    let mut conn = state.pool.get().await?;
-    let now = chrono::Utc::now();
     let result = change_settlement(
-        &mut conn,
-        &state.market,
-        &state.settings.aliyun.product_code,
+        &state.pool,
+        state.marketplace(),
+        &state.sites,
         &account,
         &id,
         &target,
-        now,
+        state.clock.now(),
     )
     .await?;
-    drop(conn);
     match result {
-        Ok(_) => Ok(see_other("/billing/workspaces?changed=1")),
+        // Already settled as asked: an identical repeat (a double click, a
+        // resend) lands where the first one did.
+        Ok(_) | Err(Refusal::Unchanged) => Ok(see_other("/billing/workspaces?changed=1")),
         Err(Refusal::NotFound) => Err(AppError::NotFound),
         Err(refusal) => {
             refusal_message(&ctx, refusal, &mut errors);

@@ -120,6 +120,7 @@ pub async fn activate(
     let request = match (name, language, target, account, errors.is_empty()) {
         (Some(workspace_name), Some(language), Some(target), Some(account), true) => ActivationRequest {
             console_user_id,
+            site: registration.site.clone(),
             workspace_name,
             language,
             target,
@@ -127,15 +128,14 @@ pub async fn activate(
         },
         _ => return refuse(ctx, &session, &state, &registration, form, errors).await,
     };
-    let mut conn = state.pool.get().await?;
     let result = activate_workspace(
-        &mut conn,
-        &state.market,
-        &state.settings.aliyun.product_code,
+        &state.pool,
+        state.marketplace(),
+        &state.sites,
         &request,
+        state.clock.now(),
     )
     .await?;
-    drop(conn);
     match result {
         Ok(workspace) => {
             registration.workspace_id = Some(workspace.id);
