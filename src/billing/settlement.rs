@@ -71,7 +71,6 @@ async fn local_refusal(
 
 /// Changes `workspace_id`'s settlement for `account`, as the user. A repeat of
 /// a change that went through is refused as [`Refusal::Unchanged`].
-#[expect(clippy::too_many_arguments, reason = "each is one input of the rule")]
 pub async fn change_settlement(
     pool: &DbPool,
     market: Market<'_>,

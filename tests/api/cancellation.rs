@@ -331,12 +331,7 @@ async fn a_lost_release_still_reaches_the_account_through_the_reconciler() {
     app.market_faults(json!({ "spi_unreachable_seconds": 60 })).await;
     app.market_operate(&failed, "release", true).await;
     app.market_operate(&silent, "release", false).await;
-    let market = app.market_client();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while market.failed_notifications(1, 10).await.unwrap().total_count == 0 {
-        assert!(std::time::Instant::now() < deadline);
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    app.wait_for_failed_notification().await;
 
     let report = app.reconcile().await;
     assert_eq!(report.notifications_applied, 1);

@@ -23,6 +23,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The app's clock: `clock.set(..)` moves "now" for its rules.
     pub clock: Clock,
+    /// The sandbox mail server's SMTP port.
+    pub smtp_port: u16,
 }
 
 /// The server the tests use: `TEST_DATABASE_URL`, else `DATABASE_URL`, else
@@ -93,6 +95,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         "http://127.0.0.1:{}",
         app.sandbox_port().expect("the sandbox runs")
     );
+    let smtp_port = app.sandbox_smtp_port().expect("the sandbox runs");
     tokio::spawn(app.run_until_stopped());
     let pool = billing_center::db::pool(&database_url, 4).expect("a pool");
     TestApp {
@@ -102,6 +105,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         pool,
         client: browser(),
         clock,
+        smtp_port,
     }
 }
 
@@ -146,6 +150,7 @@ impl TestApp {
             pool: self.pool.clone(),
             client: self.client.clone(),
             clock: self.clock.clone(),
+            smtp_port: self.smtp_port,
         }
     }
 
@@ -463,6 +468,21 @@ impl TestApp {
         assert!(res.status().is_success());
     }
 
+    /// Waits until the marketplace gave up delivering a call and keeps it as
+    /// a failed notification for us to pull.
+    pub async fn wait_for_failed_notification(&self) {
+        let market = self.market_client();
+        eventually("a failed notification", || async {
+            market
+                .failed_notifications(1, 10)
+                .await
+                .expect("DescribeFailedNotifications")
+                .total_count
+                > 0
+        })
+        .await;
+    }
+
     /// A Market OpenAPI client for the sandbox with the given secret and timeout.
     pub fn market_client_with(
         &self,
@@ -497,6 +517,15 @@ impl TestApp {
             .await
             .expect("query")
             .map(|i| i.status)
+    }
+}
+
+/// Waits (up to 15 s) until `condition` holds; `what` names it if it never does.
+pub async fn eventually<F: std::future::Future<Output = bool>>(what: &str, condition: impl Fn() -> F) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !condition().await {
+        assert!(Instant::now() < deadline, "waited for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 

@@ -25,4 +25,5 @@ mod sessions;
 mod spi;
 mod startup;
 mod throttle;
+mod two_processes;
 mod workspaces;

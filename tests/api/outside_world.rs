@@ -3,12 +3,12 @@
 //! up, answers 503 (never 500) when it cannot work, and loses or repeats
 //! nothing.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use diesel_async::RunQueryDsl;
 use serde_json::json;
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, eventually, spawn_app, spawn_app_with};
 
 const UID: &str = "1234567890123456";
 
@@ -48,15 +48,6 @@ async fn metric(app: &TestApp, name: &str) -> f64 {
     text.lines()
         .find_map(|line| line.strip_prefix(name).and_then(|rest| rest.trim().parse().ok()))
         .unwrap_or(0.0)
-}
-
-/// Waits (up to 15 s) until `condition` holds.
-async fn until<F: std::future::Future<Output = bool>>(what: &str, condition: impl Fn() -> F) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while !condition().await {
-        assert!(Instant::now() < deadline, "waited for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// Runs SQL on the server's maintenance database (to cut the app's off).
@@ -136,7 +127,7 @@ async fn a_slow_marketplace_neither_drains_the_pool_nor_holds_up_other_pages() {
             })
         })
         .collect();
-    until("24 questions to the marketplace at once", || async {
+    eventually("24 questions to the marketplace at once", || async {
         openapi_in_flight(&app).await >= 24
     })
     .await;
@@ -255,7 +246,7 @@ async fn pages_answer_503_during_a_database_outage_and_work_again_after_it() {
     assert_eq!(res.status(), 503);
 
     restore_database(&app).await;
-    until("the pool reconnects", || async {
+    eventually("the pool reconnects", || async {
         app.get("/billing").await.status() == 200
     })
     .await;
@@ -289,7 +280,7 @@ async fn an_email_is_sent_once_when_the_database_is_lost_between_sending_and_rec
 
     // While the worker waits for the server's answer, the database goes away.
     cut_database(&app).await;
-    until("the worker fails to record the delivery", || async {
+    eventually("the worker fails to record the delivery", || async {
         metric(&app, "email_outbox_record_failures_total").await >= 1.0
     })
     .await;

@@ -1,4 +1,4 @@
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
 
@@ -38,14 +38,7 @@ async fn a_release_the_marketplace_could_not_deliver_is_replayed_and_confirmed_o
     let closed = app.market_operate(&id, "release", true).await;
     assert_eq!(closed["delivered"], false);
     // The marketplace retries twice, then gives up and keeps it for the ISV to pull.
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while market.failed_notifications(1, 10).await.unwrap().total_count == 0 {
-        assert!(
-            Instant::now() < deadline,
-            "the release becomes a failed notification"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    app.wait_for_failed_notification().await;
     assert_eq!(app.instance_status(&id).await.as_deref(), Some("opened"));
 
     let report = app.reconcile().await;
@@ -113,15 +106,7 @@ async fn two_reconcile_commands_at_once_both_succeed_and_apply_each_event_once()
     app.market_faults(json!({ "spi_unreachable_seconds": 60 })).await;
     app.market_operate(&lost, "release", true).await;
     app.market_operate(&silent, "release", false).await;
-    let market = app.market_client();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while market.failed_notifications(1, 10).await.unwrap().total_count == 0 {
-        assert!(
-            Instant::now() < deadline,
-            "the release becomes a failed notification"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    app.wait_for_failed_notification().await;
 
     let (a, b) = tokio::join!(app.command(&["reconcile"]), app.command(&["reconcile"]));
     for out in [&a, &b] {

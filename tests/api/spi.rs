@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use crate::helpers::{PRODUCT, TestApp, spawn_app};
+use crate::helpers::{PRODUCT, TestApp, all_at_once, spawn_app};
 
 const UID: &str = "1234567890123456";
 
@@ -43,18 +43,19 @@ async fn create_instance_answers_with_the_order_biz_id_and_app_info() {
 async fn duplicate_and_concurrent_create_instance_calls_make_one_instance() {
     let app = spawn_app().await;
     let first = create(&app, "70002").await;
-    let (a, b, c, d) = tokio::join!(
-        create(&app, "70002"),
-        create(&app, "70002"),
-        create(&app, "70003"),
-        create(&app, "70003")
-    );
-    for (status, body) in [first, a, b] {
+    let ids = ["70002", "70002", "70003", "70003"];
+    let answers = all_at_once(ids.len(), |i| {
+        let app = app.clone_handle();
+        async move { create(&app, ids[i]).await }
+    })
+    .await;
+    for ((status, body), id) in std::iter::once(first)
+        .chain(answers)
+        .zip(["70002"].iter().chain(&ids))
+    {
         assert_eq!(status, 200);
-        assert_eq!(body["instanceId"], "70002");
+        assert_eq!(body["instanceId"], *id);
     }
-    assert_eq!(c.1["instanceId"], "70003");
-    assert_eq!(d.1["instanceId"], "70003");
     assert_eq!(app.count("SELECT count(*) AS n FROM aliyun_instances").await, 2);
     assert_eq!(
         app.count("SELECT count(*) AS n FROM spi_inbox WHERE outcome = 'applied'")
