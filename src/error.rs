@@ -11,7 +11,7 @@ use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_TYPE, HeaderValue};
 use actix_web::middleware::ErrorHandlerResponse;
-use actix_web::{HttpMessage, HttpResponse, ResponseError};
+use actix_web::{HttpMessage, HttpResponse, HttpResponseBuilder, ResponseError};
 use askama::Template;
 
 use crate::domain::Language;
@@ -151,8 +151,8 @@ pub fn render_error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorH
     }
     if request.path().starts_with("/api/") {
         let reason = status.canonical_reason().unwrap_or("error").to_ascii_lowercase();
-        let response =
-            HttpResponse::build(status).json(serde_json::json!({ "success": false, "message": reason }));
+        let response = keep_headers(&res, HttpResponse::build(status))
+            .json(serde_json::json!({ "success": false, "message": reason }));
         return Ok(ErrorHandlerResponse::Response(
             ServiceResponse::new(request, response).map_into_right_body(),
         ));
@@ -172,22 +172,29 @@ pub fn render_error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorH
         ctx,
     };
     let body = page.render().unwrap_or_else(|_| fallback_body(lang, status));
-    let mut new = HttpResponse::build(status);
-    new.content_type("text/html; charset=utf-8");
-    for (name, value) in res.headers() {
-        if name != CONTENT_TYPE && name != actix_web::http::header::CONTENT_LENGTH {
-            new.insert_header((name.clone(), value.clone()));
-        }
-    }
-    let response: HttpResponse<BoxBody> = new.body(body);
+    let response: HttpResponse<BoxBody> = keep_headers(&res, HttpResponse::build(status))
+        .content_type("text/html; charset=utf-8")
+        .body(body);
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(request, response).map_into_right_body(),
     ))
 }
 
+/// `builder` with the headers of `res` (`Allow`, `Retry-After`, ...) but
+/// those of its body.
+fn keep_headers<B>(res: &ServiceResponse<B>, mut builder: HttpResponseBuilder) -> HttpResponseBuilder {
+    for (name, value) in res.headers() {
+        if name != CONTENT_TYPE && name != actix_web::http::header::CONTENT_LENGTH {
+            builder.insert_header((name.clone(), value.clone()));
+        }
+    }
+    builder
+}
+
 fn messages_for(status: StatusCode) -> (&'static str, &'static str) {
     match status.as_u16() {
-        404 | 405 => ("error-404-title", "error-404-body"),
+        404 => ("error-404-title", "error-404-body"),
+        405 => ("error-405-title", "error-405-body"),
         403 => ("error-403-title", "error-403-body"),
         413 => ("error-413-title", "error-413-body"),
         400..=499 => ("error-400-title", "error-400-body"),

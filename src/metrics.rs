@@ -34,8 +34,22 @@ pub fn install() -> &'static PrometheusHandle {
     })
 }
 
-/// Counts one request and its latency.
-pub fn record_request(method: &str, route: &str, status: u16, elapsed: Duration) {
+/// The `method` label: the standard methods by name, anything else `other`,
+/// so that no request can add a series.
+pub fn method_label(method: &actix_web::http::Method) -> &'static str {
+    const STANDARD: [&str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE",
+    ];
+    STANDARD
+        .into_iter()
+        .find(|m| *m == method.as_str())
+        .unwrap_or("other")
+}
+
+/// Counts one request and its latency. Every label is bounded: `method` by
+/// [`method_label`], `route` is a registered pattern or `unmatched`, `status`
+/// a three-digit code.
+pub fn record_request(method: &'static str, route: &str, status: u16, elapsed: Duration) {
     let labels = [
         ("method", method.to_string()),
         ("route", route.to_string()),

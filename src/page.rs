@@ -4,7 +4,7 @@
 use std::fmt::Display;
 use std::future::{Ready, ready};
 
-use actix_session::{Session, SessionExt};
+use actix_session::SessionExt;
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, dev::Payload, web};
@@ -26,7 +26,8 @@ pub struct PageContext {
     pub username: Option<String>,
     /// Workspaces in grace or locked (Billing Center pages only).
     pub alerts: Vec<crate::auth::guard::WorkspaceAlert>,
-    session: Option<Session>,
+    /// The request, for the form token (none on error pages).
+    request: Option<HttpRequest>,
 }
 
 impl PageContext {
@@ -38,7 +39,7 @@ impl PageContext {
             path: req.uri().path_and_query().map_or("/", |p| p.as_str()).to_string(),
             username: None,
             alerts: Vec::new(),
-            session: None,
+            request: None,
         }
     }
 
@@ -58,11 +59,11 @@ impl PageContext {
         crate::i18n::t_args(self.lang, invalid.message, &args)
     }
 
-    /// The session's CSRF token for the hidden `csrf_token` field.
+    /// The token for the hidden `csrf_token` field (see `auth::csrf`).
     pub fn csrf(&self) -> String {
-        self.session
+        self.request
             .as_ref()
-            .map(crate::auth::csrf::token)
+            .map(crate::auth::csrf::form_token)
             .unwrap_or_default()
     }
 
@@ -128,8 +129,11 @@ impl FromRequest for PageContext {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let session = req.get_session();
-        let username = session.get::<String>(session_keys::USERNAME).ok().flatten();
+        let username = req
+            .get_session()
+            .get::<String>(session_keys::USERNAME)
+            .ok()
+            .flatten();
         let alerts = req
             .extensions()
             .get::<crate::auth::guard::WorkspaceAlerts>()
@@ -138,7 +142,7 @@ impl FromRequest for PageContext {
         ready(Ok(PageContext {
             username,
             alerts,
-            session: Some(session),
+            request: Some(req.clone()),
             ..PageContext::anonymous(req)
         }))
     }
@@ -185,9 +189,35 @@ pub fn ok(page: &impl Template) -> Result<HttpResponse, AppError> {
     render(StatusCode::OK, page)
 }
 
+/// `page` refused for a limit or a throttle: 429 with `Retry-After`.
+pub fn too_many(page: &impl Template, seconds: u64) -> Result<HttpResponse, AppError> {
+    render(StatusCode::TOO_MANY_REQUESTS, page).map(|mut res| {
+        res.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from(seconds),
+        );
+        res
+    })
+}
+
 /// A 303 redirect, the answer to every successful form.
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((LOCATION, location))
         .finish()
+}
+
+/// Headers of a page whose URL is a capability (a reset link, a notice link):
+/// not indexed, and its URL never sent to another site. `same-origin`, not
+/// `no-referrer`: under `no-referrer` Chrome posts the page's own forms with
+/// `Origin: null`, which looks like a cross-site post.
+pub fn capability_page(mut res: HttpResponse) -> HttpResponse {
+    use actix_web::http::header::{HeaderName, HeaderValue, REFERRER_POLICY};
+    res.headers_mut()
+        .insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    res.headers_mut().insert(
+        HeaderName::from_static("x-robots-tag"),
+        HeaderValue::from_static("noindex, nofollow"),
+    );
+    res
 }

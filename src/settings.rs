@@ -48,6 +48,19 @@ pub struct Settings {
     pub outbox: OutboxSettings,
     /// Trust `X-Forwarded-For` from a reverse proxy for the client address.
     pub trust_forwarded_for: bool,
+    /// Who may read `/metrics`.
+    pub metrics: MetricsAccess,
+}
+
+/// Who may read `/metrics` (SPEC: not public in production).
+#[derive(Clone, Debug)]
+pub enum MetricsAccess {
+    /// Anyone (development without `APP_METRICS_TOKEN`).
+    Open,
+    /// Only a scraper sending `Authorization: Bearer <token>`.
+    Token(SecretString),
+    /// Nobody: production without `APP_METRICS_TOKEN` answers 404.
+    Closed,
 }
 
 /// Alibaba Cloud Marketplace credentials and identifiers.
@@ -73,6 +86,8 @@ pub struct AuthSettings {
     /// How long a login waits for a hashing slot before answering 503.
     pub hash_queue_timeout: Duration,
     pub throttle: ThrottleSettings,
+    /// Registration step-1 attempts and email codes allowed per hour.
+    pub registration: RegistrationLimits,
     pub session_idle: Duration,
     pub session_absolute: Duration,
 }
@@ -92,6 +107,15 @@ pub struct ThrottlePolicy {
 pub struct ThrottleSettings {
     pub per_identifier: ThrottlePolicy,
     pub per_ip: ThrottlePolicy,
+}
+
+/// How often registration may be tried, per hour: from one client address
+/// (step 1 and code requests together) and for one email address (step 1), so
+/// that nobody can probe which addresses, usernames or phones are taken.
+#[derive(Clone, Copy, Debug)]
+pub struct RegistrationLimits {
+    pub per_ip: u32,
+    pub per_email: u32,
 }
 
 /// Email outbox worker.
@@ -202,6 +226,10 @@ impl Settings {
                         decay: Duration::from_secs(60 * 60),
                     },
                 },
+                registration: RegistrationLimits {
+                    per_ip: number(&var, "APP_REGISTER_ATTEMPTS_PER_IP", 30)?,
+                    per_email: number(&var, "APP_REGISTER_ATTEMPTS_PER_EMAIL", 10)?,
+                },
                 session_idle: Duration::from_secs(30 * 60),
                 session_absolute: Duration::from_secs(12 * 60 * 60),
             },
@@ -212,6 +240,12 @@ impl Settings {
                 send_timeout: millis(&var, "APP_OUTBOX_SEND_TIMEOUT_MS", 15_000)?,
             },
             trust_forwarded_for: flag(&var, "APP_TRUST_FORWARDED_FOR", false)?,
+            metrics: match var("APP_METRICS_TOKEN") {
+                Some(token) if token.len() >= 16 => MetricsAccess::Token(SecretString::from(token)),
+                Some(_) => return Err(invalid("APP_METRICS_TOKEN", "must be at least 16 characters")),
+                None if production => MetricsAccess::Closed,
+                None => MetricsAccess::Open,
+            },
         };
         if production {
             settings.check_production()?;
@@ -421,6 +455,20 @@ mod tests {
         .unwrap();
         assert!(s.cookie_secure);
         assert!(!s.sandbox);
+        assert!(
+            matches!(s.metrics, MetricsAccess::Closed),
+            "no public /metrics in production"
+        );
+    }
+
+    #[test]
+    fn metrics_are_open_in_development_and_behind_a_token_when_one_is_set() {
+        assert!(matches!(with(&[]).unwrap().metrics, MetricsAccess::Open));
+        let token = "t".repeat(32);
+        let s = with(&[("APP_METRICS_TOKEN", &token)]).unwrap();
+        assert!(matches!(s.metrics, MetricsAccess::Token(t) if t.expose_secret() == token));
+        let err = with(&[("APP_METRICS_TOKEN", "short")]).unwrap_err().to_string();
+        assert!(err.starts_with("APP_METRICS_TOKEN"), "{err}");
     }
 
     #[test]

@@ -176,7 +176,7 @@ impl Application {
                 .build();
             // The last `wrap` is the outermost layer.
             App::new()
-                .wrap(from_fn(crate::auth::csrf::protect))
+                .wrap(from_fn(crate::auth::csrf::anonymous_cookie))
                 .wrap(sessions)
                 .wrap(from_fn(crate::error::session_store_outage))
                 .wrap(ErrorHandlers::new().default_handler(crate::error::render_error_page))
@@ -227,7 +227,11 @@ impl Application {
             self.mailer,
             self.settings.outbox,
         ));
-        tokio::spawn(housekeeping(self.pool.clone(), self.settings.clone()));
+        tokio::spawn(housekeeping(
+            self.pool.clone(),
+            self.settings.clone(),
+            self.notifier.public_url.clone(),
+        ));
         tokio::spawn(sweeper(
             self.pool.clone(),
             self.notifier.clone(),
@@ -337,9 +341,10 @@ async fn sweeper(
     }
 }
 
-/// Deletes what can no longer be used: expired sessions, stale throttle
-/// counters, spent reset tokens.
-async fn housekeeping(pool: DbPool, settings: Settings) {
+/// Every ten minutes: deletes what can no longer be used (expired sessions,
+/// stale throttle counters and limits, spent reset tokens and requests) and
+/// processes reset requests a crash left behind.
+async fn housekeeping(pool: DbPool, settings: Settings, public_url: Url) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
         tick.tick().await;
@@ -349,6 +354,11 @@ async fn housekeeping(pool: DbPool, settings: Settings) {
             db::models::login_throttle::delete_stale(&mut conn, settings.auth.throttle.per_identifier.decay)
                 .await?;
             db::models::password_reset::delete_stale(&mut conn).await?;
+            db::models::password_reset::delete_stale_requests(&mut conn).await?;
+            db::models::rate_limit::delete_stale(&mut conn).await?;
+            drop(conn);
+            // Requests a crash left unprocessed.
+            crate::auth::password_reset::process_requests(&pool, &public_url, &settings.brand_name).await?;
             Ok(())
         }
         .await;

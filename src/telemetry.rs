@@ -55,7 +55,7 @@ pub async fn observe(
     let request_id = RequestId::new();
     req.extensions_mut().insert(request_id.clone());
     let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
-    let method = req.method().to_string();
+    let method = crate::metrics::method_label(req.method());
     let span = tracing::info_span!("request", id = %request_id, %method, %route);
     let started = Instant::now();
     let result = next.call(req).instrument(span.clone()).await;
@@ -64,7 +64,7 @@ pub async fn observe(
         Ok(res) => res.status(),
         Err(e) => e.as_response_error().status_code(),
     };
-    crate::metrics::record_request(&method, &route, status.as_u16(), elapsed);
+    crate::metrics::record_request(method, &route, status.as_u16(), elapsed);
     span.in_scope(|| {
         let ms = elapsed.as_secs_f64() * 1000.0;
         if status.is_server_error() {

@@ -105,11 +105,3 @@ pub async fn require_login(
 fn urlencode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
-
-/// Only local paths are followed after login (no open redirects).
-pub fn safe_next(next: Option<&str>) -> &str {
-    match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
-        _ => "/billing",
-    }
-}

@@ -4,7 +4,10 @@
 pub mod csrf;
 pub mod guard;
 pub mod login;
+pub mod next;
 pub mod password;
+pub mod password_reset;
+pub mod rate_limit;
 pub mod session_store;
 pub mod throttle;
 

@@ -126,12 +126,29 @@ diesel::table! {
 }
 
 diesel::table! {
+    password_reset_requests (id) {
+        id -> Int8,
+        email -> Text,
+        created_at -> Timestamptz,
+        processed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     password_reset_tokens (token_hash) {
         token_hash -> Bytea,
         account_id -> Int8,
         created_at -> Timestamptz,
         expires_at -> Timestamptz,
         used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    rate_limits (key) {
+        key -> Text,
+        hits -> Int4,
+        window_ends_at -> Timestamptz,
     }
 }
 
@@ -231,7 +248,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     job_runs,
     login_throttle,
     notices,
+    password_reset_requests,
     password_reset_tokens,
+    rate_limits,
     sessions,
     settlement_changes,
     sites,

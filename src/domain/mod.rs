@@ -2,6 +2,7 @@
 //! value of these types has passed its rule.
 
 mod aliyun;
+mod display_text;
 mod email;
 mod form_key;
 mod language;

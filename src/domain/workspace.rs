@@ -1,23 +1,14 @@
 use super::Invalid;
 
-/// A workspace name: 1-64 characters after trimming, no control characters.
+/// A workspace name: 1-64 characters after trimming, shown as typed (the
+/// rule of `display_text`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WorkspaceName(String);
 
 impl WorkspaceName {
     /// Checks the rule.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        let s = raw.trim();
-        if s.is_empty() {
-            return Err(Invalid::new("error-required"));
-        }
-        if s.chars().count() > 64 {
-            return Err(Invalid::new("error-workspace-name-length"));
-        }
-        if s.chars().any(char::is_control) {
-            return Err(Invalid::new("error-control-characters"));
-        }
-        Ok(WorkspaceName(s.to_string()))
+        super::display_text::parse(raw, 64, "error-workspace-name-length").map(WorkspaceName)
     }
 }
 
@@ -27,24 +18,15 @@ impl AsRef<str> for WorkspaceName {
     }
 }
 
-/// A company name: 1-128 characters after trimming, no control characters.
+/// A company name: 1-128 characters after trimming, shown as typed (the rule
+/// of `display_text`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CompanyName(String);
 
 impl CompanyName {
     /// Checks the rule.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        let s = raw.trim();
-        if s.is_empty() {
-            return Err(Invalid::new("error-required"));
-        }
-        if s.chars().count() > 128 {
-            return Err(Invalid::new("error-company-name-length"));
-        }
-        if s.chars().any(char::is_control) {
-            return Err(Invalid::new("error-control-characters"));
-        }
-        Ok(CompanyName(s.to_string()))
+        super::display_text::parse(raw, 128, "error-company-name-length").map(CompanyName)
     }
 }
 
@@ -133,6 +115,8 @@ mod tests {
         assert!(CompanyName::parse("Example Ltd").is_ok());
         assert!(CompanyName::parse(&"x".repeat(129)).is_err());
         assert!(CompanyName::parse(" ").is_err());
+        assert!(CompanyName::parse("Example\u{202E}dtL").is_err());
+        assert!(WorkspaceName::parse("\u{200B}").is_err());
     }
 
     #[test]

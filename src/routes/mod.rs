@@ -15,93 +15,100 @@ pub mod register;
 pub mod static_files;
 
 use actix_web::middleware::from_fn;
-use actix_web::web;
+use actix_web::{FromRequest, Handler, Resource, Responder, Route, web};
 
-/// Registers the portal's routes.
+/// A form POST: the CSRF check wraps the route, so it runs only once routing
+/// found a handler for the method (a wrong method is a 405 with `Allow`).
+fn form<F, Args>(handler: F) -> Route
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    web::post().to(handler).wrap(from_fn(crate::auth::csrf::protect))
+}
+
+/// A page that only answers GET.
+fn page<F, Args>(path: &str, handler: F) -> Resource
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    web::resource(path).route(web::get().to(handler))
+}
+
+/// Registers the portal's routes: one resource per path, so a method the path
+/// does not serve is answered 405 with `Allow`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home::index))
-        .route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .route("/metrics", web::get().to(health::metrics))
-        .route("/locale/{code}", web::get().to(locale::switch))
-        .route("/login", web::get().to(login::get::login_form))
-        .route("/login", web::post().to(login::post::login))
-        .route("/logout", web::post().to(logout::logout))
-        .route(
-            "/password/forgot",
-            web::get().to(password::forgot::get::forgot_form),
+    cfg.service(page("/", home::index))
+        .service(page("/healthz", health::healthz))
+        .service(page("/readyz", health::readyz))
+        .service(page("/metrics", health::metrics))
+        .service(page("/locale/{code}", locale::switch))
+        .service(
+            web::resource("/login")
+                .route(web::get().to(login::get::login_form))
+                .route(form(login::post::login)),
         )
-        .route("/password/forgot", web::post().to(password::forgot::post::forgot))
-        .route(
-            "/password/reset/{token}",
-            web::get().to(password::reset::get::reset_form),
+        .service(web::resource("/logout").route(form(logout::logout)))
+        .service(
+            web::resource("/password/forgot")
+                .route(web::get().to(password::forgot::get::forgot_form))
+                .route(form(password::forgot::post::forgot)),
         )
-        .route(
-            "/password/reset/{token}",
-            web::post().to(password::reset::post::reset),
+        .service(
+            web::resource("/password/reset/{token}")
+                .route(web::get().to(password::reset::get::reset_form))
+                .route(form(password::reset::post::reset)),
         )
-        .route("/register", web::get().to(register::account::get::account_form))
-        .route("/register", web::post().to(register::account::post::account))
-        .route(
-            "/register/email-code",
-            web::post().to(register::email_code::send_code),
+        .service(
+            web::resource("/register")
+                .route(web::get().to(register::account::get::account_form))
+                .route(form(register::account::post::account)),
         )
-        .route(
-            "/register/company",
-            web::get().to(register::company::get::company_form),
+        .service(web::resource("/register/email-code").route(form(register::email_code::send_code)))
+        .service(
+            web::resource("/register/company")
+                .route(web::get().to(register::company::get::company_form))
+                .route(form(register::company::post::company)),
         )
-        .route(
-            "/register/company",
-            web::post().to(register::company::post::company),
+        .service(
+            web::resource("/register/activate")
+                .route(web::get().to(register::activate::get::activate_form))
+                .route(form(register::activate::post::activate)),
         )
-        .route(
-            "/register/activate",
-            web::get().to(register::activate::get::activate_form),
+        .service(page("/register/done", register::done::done))
+        .service(page("/marketplace/welcome", marketplace::welcome::welcome))
+        .service(page("/notices/{token}", notices::show))
+        .service(
+            web::resource("/api/aliyun/spi")
+                .route(web::get().to(api::aliyun_spi::spi))
+                .route(web::post().to(api::aliyun_spi::spi)),
         )
-        .route(
-            "/register/activate",
-            web::post().to(register::activate::post::activate),
-        )
-        .route("/register/done", web::get().to(register::done::done))
-        .route(
-            "/marketplace/welcome",
-            web::get().to(marketplace::welcome::welcome),
-        )
-        .route("/notices/{token}", web::get().to(notices::show))
-        .route("/api/aliyun/spi", web::get().to(api::aliyun_spi::spi))
-        .route("/api/aliyun/spi", web::post().to(api::aliyun_spi::spi))
         .configure(static_files::routes)
         .service(
             web::scope("/billing")
                 .wrap(from_fn(crate::auth::guard::require_login))
-                .route("", web::get().to(billing::overview::get::overview))
-                .route("/workspaces", web::get().to(billing::workspaces::list))
-                .route(
-                    "/workspaces/new",
-                    web::get().to(billing::workspaces::new::new_form),
+                .service(page("", billing::overview::get::overview))
+                .service(page("/workspaces", billing::workspaces::list))
+                .service(
+                    web::resource("/workspaces/new")
+                        .route(web::get().to(billing::workspaces::new::new_form))
+                        .route(form(billing::workspaces::new::create)),
                 )
-                .route(
-                    "/workspaces/new",
-                    web::post().to(billing::workspaces::new::create),
+                .service(
+                    web::resource("/workspaces/{id}/settlement")
+                        .route(web::get().to(billing::workspaces::settlement::settlement_form))
+                        .route(form(billing::workspaces::settlement::change)),
                 )
-                .route(
-                    "/workspaces/{id}/settlement",
-                    web::get().to(billing::workspaces::settlement::settlement_form),
-                )
-                .route(
-                    "/workspaces/{id}/settlement",
-                    web::post().to(billing::workspaces::settlement::change),
-                )
-                .route(
-                    "/cloud-accounts",
-                    web::get().to(billing::cloud_accounts::cloud_accounts),
-                )
-                .route("/history", web::get().to(billing::history::history))
-                .route("/notices", web::get().to(billing::notices::notices))
-                .route("/account", web::get().to(billing::account::get::account_page))
-                .route(
-                    "/account",
-                    web::post().to(billing::account::post::change_password),
+                .service(page("/cloud-accounts", billing::cloud_accounts::cloud_accounts))
+                .service(page("/history", billing::history::history))
+                .service(page("/notices", billing::notices::notices))
+                .service(
+                    web::resource("/account")
+                        .route(web::get().to(billing::account::get::account_page))
+                        .route(form(billing::account::post::change_password)),
                 ),
         );
 }

@@ -9,13 +9,13 @@ const SANDBOX_CSS: &str = include_str!("../../static/css/sandbox.css");
 
 /// Registers `/static/...`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/static/css/app.css",
-        web::get().to(|req: HttpRequest| async move { css(&req, APP_CSS) }),
+    cfg.service(
+        web::resource("/static/css/app.css")
+            .route(web::get().to(|req: HttpRequest| async move { css(&req, APP_CSS) })),
     )
-    .route(
-        "/static/css/sandbox.css",
-        web::get().to(|req: HttpRequest| async move { css(&req, SANDBOX_CSS) }),
+    .service(
+        web::resource("/static/css/sandbox.css")
+            .route(web::get().to(|req: HttpRequest| async move { css(&req, SANDBOX_CSS) })),
     );
 }
 

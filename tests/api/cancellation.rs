@@ -76,7 +76,7 @@ async fn a_release_switches_every_workspace_and_mails_a_link_to_the_notice() {
     // The link opens the notice without logging in.
     let res = reqwest::get(&link).await.unwrap();
     assert_eq!(res.status(), 200);
-    assert_eq!(res.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(res.headers()["referrer-policy"], "same-origin");
     assert!(
         res.headers()["x-robots-tag"]
             .to_str()

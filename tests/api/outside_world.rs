@@ -64,7 +64,7 @@ fn database_name(app: &TestApp) -> String {
 }
 
 /// The app's database refuses connections and loses the ones it had.
-async fn cut_database(app: &TestApp) {
+pub async fn cut_database(app: &TestApp) {
     let name = database_name(app);
     on_server(&format!("ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS false")).await;
     on_server(&format!(
@@ -73,7 +73,8 @@ async fn cut_database(app: &TestApp) {
     .await;
 }
 
-async fn restore_database(app: &TestApp) {
+/// The app's database accepts connections again.
+pub async fn restore_database(app: &TestApp) {
     on_server(&format!(
         "ALTER DATABASE \"{}\" WITH ALLOW_CONNECTIONS true",
         database_name(app)

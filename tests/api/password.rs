@@ -40,7 +40,7 @@ async fn a_password_is_reset_through_the_emailed_link() {
     let path = link.trim_start_matches(&app.address).to_string();
     let form = app.get(&path).await;
     assert_eq!(form.status(), 200);
-    assert_eq!(form.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(form.headers()["referrer-policy"], "same-origin");
     let res = app
         .post_form(
             &path,
@@ -163,5 +163,5 @@ async fn unknown_reset_tokens_are_not_found() {
     let app = spawn_app().await;
     let res = app.get("/password/reset/not-a-real-token").await;
     assert_eq!(res.status(), 404);
-    assert_eq!(res.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(res.headers()["referrer-policy"], "same-origin");
 }

@@ -35,7 +35,17 @@ async fn login_and_capture(app: &TestApp) -> String {
 async fn the_session_id_changes_at_login() {
     let app = spawn_app().await;
     app.create_account("alice").await;
-    let before = session_cookie(&app.get("/login").await).expect("an anonymous session for the form");
+    // Registration step 1 keeps the wizard in an anonymous session.
+    let email = "newcomer@example.com";
+    let code = crate::register::email_code(&app, email).await;
+    let res = app
+        .post_form(
+            "/register",
+            &crate::register::account_fields("cn1", "newcomer", email, "13800000001", &code),
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let before = session_cookie(&res).expect("an anonymous session for the wizard");
     let after = login_and_capture(&app).await;
     assert_ne!(before, after);
     // The pre-login id is not logged in.
@@ -45,30 +55,60 @@ async fn the_session_id_changes_at_login() {
     assert_eq!(res.status(), 200);
 }
 
-#[tokio::test]
-async fn the_session_cookie_is_http_only_and_same_site_lax() {
-    let app = spawn_app().await;
-    let res = app.get("/login").await;
-    let header = res
-        .headers()
+/// The `Set-Cookie` header of `res` for the cookie `name`.
+fn set_cookie<'a>(res: &'a reqwest::Response, name: &str) -> Option<&'a str> {
+    res.headers()
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("id="))
-        .expect("a session cookie")
-        .to_string();
-    assert!(header.contains("HttpOnly"));
-    assert!(header.contains("SameSite=Lax"));
+        .find(|v| v.starts_with(&format!("{name}=")))
+}
+
+#[tokio::test]
+async fn the_cookies_are_http_only_and_same_site_lax() {
+    let app = spawn_app().await;
+    app.create_account("alice").await;
+    let form = app.get("/login").await;
+    let csrf = set_cookie(&form, "csrf").expect("the anonymous form cookie");
+    assert!(
+        csrf.contains("HttpOnly") && csrf.contains("SameSite=Lax"),
+        "{csrf}"
+    );
+    let res = app
+        .post_form("/login", &[("login", "alice"), ("password", PASSWORD)])
+        .await;
+    let session = set_cookie(&res, "id").expect("a session cookie");
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Lax"),
+        "{session}"
+    );
 }
 
 #[tokio::test]
 async fn secure_cookies_use_the_host_prefix() {
     let app = crate::helpers::spawn_app_with(&[("APP_COOKIE_SECURE", "true")]).await;
+    app.create_account("alice").await;
     let res = app.get("/login").await;
-    let header = res.headers()["set-cookie"].to_str().unwrap().to_string();
-    assert!(header.starts_with("__Host-id="), "{header}");
-    assert!(header.contains("Secure"));
     assert!(res.headers().contains_key("strict-transport-security"));
+    let header = set_cookie(&res, "__Host-csrf")
+        .expect("a form cookie")
+        .to_string();
+    assert!(header.contains("Secure") && header.contains("Path=/"), "{header}");
+    // A browser over https sends the cookie back; this client over http must
+    // be told to.
+    let nonce = header.split(';').next().unwrap().to_string();
+    let page = res.text().await.unwrap();
+    let token = crate::helpers::csrf_from(&page);
+    let res = crate::helpers::browser()
+        .post(app.url("/login"))
+        .header("cookie", nonce)
+        .form(&[("login", "alice"), ("password", PASSWORD), ("csrf_token", &token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let header = set_cookie(&res, "__Host-id").expect("a session cookie");
+    assert!(header.contains("Secure"), "{header}");
 }
 
 #[tokio::test]

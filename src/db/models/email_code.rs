@@ -1,4 +1,5 @@
-//! Registration email codes: 6 digits, 10 minutes, 5 tries, one per minute.
+//! Registration email codes: 6 digits, 10 minutes, 5 tries (one per minute
+//! per address: `auth::rate_limit::EMAIL_CODE_PER_ADDRESS`).
 
 use std::time::Duration;
 
@@ -13,8 +14,6 @@ use crate::db::schema::email_codes;
 pub const VALID_FOR: Duration = Duration::from_secs(10 * 60);
 /// Wrong tries before a code stops working.
 pub const MAX_TRIES: i32 = 5;
-/// How long before another code may be sent to the same address.
-pub const RESEND_AFTER: Duration = Duration::from_secs(60);
 
 /// The stored form of a code: SHA-256 of the address and the code.
 pub fn hash(email: &str, code: &str) -> Vec<u8> {
@@ -27,7 +26,6 @@ struct Latest {
     id: i64,
     code_hash: Vec<u8>,
     attempts: i32,
-    created_at: DateTime<Utc>,
     expires_at: DateTime<Utc>,
     consumed_at: Option<DateTime<Utc>>,
 }
@@ -41,18 +39,6 @@ async fn latest(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<Option
         .first(conn)
         .await
         .optional()
-}
-
-/// Seconds to wait before another code may be sent, when one was sent recently.
-pub async fn resend_wait(
-    conn: &mut AsyncPgConnection,
-    email: &str,
-    now: DateTime<Utc>,
-) -> QueryResult<Option<u64>> {
-    Ok(latest(conn, email).await?.and_then(|l| {
-        let ready = l.created_at + chrono::Duration::from_std(RESEND_AFTER).unwrap_or_default();
-        (ready > now).then(|| u64::try_from((ready - now).num_seconds()).unwrap_or(0).max(1))
-    }))
 }
 
 /// Stores a new code for `email`.
@@ -77,20 +63,24 @@ pub async fn create(
 /// What checking a typed code found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CodeCheck {
-    Valid,
+    /// Right: the code proves the address (not used up yet).
+    Valid(ValidCode),
     /// Wrong; this many tries are left.
     Wrong(i32),
     /// No code was sent, or it expired, was used, or had too many wrong tries.
     Expired,
 }
 
-/// Checks the latest code of `email`; a wrong try is counted. `consume` marks
-/// a valid code used.
+/// A code found right, still locked by the transaction that checked it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ValidCode(i64);
+
+/// Checks the latest code of `email` (locking it until the transaction
+/// ends); a wrong try is counted.
 pub async fn check(
     conn: &mut AsyncPgConnection,
     email: &str,
     code: &str,
-    consume: bool,
     now: DateTime<Utc>,
 ) -> QueryResult<CodeCheck> {
     let Some(l) = latest(conn, email).await? else {
@@ -104,17 +94,27 @@ pub async fn check(
         hash(email, code).as_slice(),
     ));
     if !matches {
-        diesel::update(email_codes::table.find(l.id))
-            .set(email_codes::attempts.eq(email_codes::attempts + 1))
-            .execute(conn)
-            .await?;
+        spend_try(conn, ValidCode(l.id)).await?;
         return Ok(CodeCheck::Wrong(MAX_TRIES - l.attempts - 1));
     }
-    if consume {
-        diesel::update(email_codes::table.find(l.id))
-            .set(email_codes::consumed_at.eq(Some(now)))
-            .execute(conn)
-            .await?;
-    }
-    Ok(CodeCheck::Valid)
+    Ok(CodeCheck::Valid(ValidCode(l.id)))
+}
+
+/// Counts a try on a code without using it up (a right code that was only
+/// used to learn that something is taken).
+pub async fn spend_try(conn: &mut AsyncPgConnection, code: ValidCode) -> QueryResult<()> {
+    diesel::update(email_codes::table.find(code.0))
+        .set(email_codes::attempts.eq(email_codes::attempts + 1))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Uses a right code up.
+pub async fn consume(conn: &mut AsyncPgConnection, code: ValidCode, now: DateTime<Utc>) -> QueryResult<()> {
+    diesel::update(email_codes::table.find(code.0))
+        .set(email_codes::consumed_at.eq(Some(now)))
+        .execute(conn)
+        .await
+        .map(drop)
 }

@@ -1,10 +1,10 @@
-//! Failed-login counters (see `auth::throttle`).
+//! Login attempt counters (see `auth::throttle`).
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Integer, Interval, Text};
+use diesel::sql_types::{Integer, Interval, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::schema::login_throttle;
@@ -13,51 +13,37 @@ fn interval(d: Duration) -> diesel::pg::data_types::PgInterval {
     diesel::pg::data_types::PgInterval::from_microseconds(i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
 }
 
-/// The latest `blocked_until` still in the future among `keys`.
-pub async fn blocked_until(
-    conn: &mut AsyncPgConnection,
-    keys: &[String],
-) -> QueryResult<Option<DateTime<Utc>>> {
-    login_throttle::table
-        .filter(login_throttle::key.eq_any(keys))
-        .filter(login_throttle::blocked_until.gt(diesel::dsl::now))
-        .select(diesel::dsl::max(login_throttle::blocked_until))
-        .get_result::<Option<DateTime<Utc>>>(conn)
-        .await
-}
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = Text)]
-    key: String,
+/// A counter after an attempt was taken on it.
+#[derive(QueryableByName, Debug, Clone, Copy)]
+pub struct Counter {
+    /// Attempts not yet forgiven, this one included (unchanged when blocked).
     #[diesel(sql_type = Integer)]
-    failures: i32,
+    pub failures: i32,
+    /// Set when the key was blocked before this attempt: until when.
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub blocked_until: Option<DateTime<Utc>>,
 }
 
-/// Counts one more failure for each of two keys in one statement (restarting
-/// from 1 when a key's previous failure is older than `decay`) and returns the
-/// new counts in the order given.
-pub async fn add_failures(
-    conn: &mut AsyncPgConnection,
-    keys: [&str; 2],
-    decay: Duration,
-) -> QueryResult<[i32; 2]> {
-    let rows = diesel::sql_query(
-        "INSERT INTO login_throttle (key, failures, updated_at)
-         VALUES ($1, 1, now()), ($2, 1, now())
+/// Takes one attempt on `key` in one statement, locking its row until the
+/// transaction ends: counts it (from 1 again when the last attempt is older
+/// than `decay`), unless the key is blocked, in which case nothing changes
+/// and the block is returned.
+pub async fn take(conn: &mut AsyncPgConnection, key: &str, decay: Duration) -> QueryResult<Counter> {
+    diesel::sql_query(
+        "INSERT INTO login_throttle (key, failures, updated_at) VALUES ($1, 1, now())
          ON CONFLICT (key) DO UPDATE SET
-             failures = CASE WHEN login_throttle.updated_at < now() - $3 THEN 1
+             failures = CASE WHEN login_throttle.blocked_until > now() THEN login_throttle.failures
+                             WHEN login_throttle.updated_at < now() - $2 THEN 1
                              ELSE login_throttle.failures + 1 END,
-             updated_at = now()
-         RETURNING key, failures",
+             updated_at = CASE WHEN login_throttle.blocked_until > now() THEN login_throttle.updated_at
+                               ELSE now() END
+         RETURNING failures,
+                   CASE WHEN blocked_until > now() THEN blocked_until END AS blocked_until",
     )
-    .bind::<Text, _>(keys[0])
-    .bind::<Text, _>(keys[1])
+    .bind::<Text, _>(key)
     .bind::<Interval, _>(interval(decay))
-    .load::<Count>(conn)
-    .await?;
-    let count_of = |key: &str| rows.iter().find(|r| r.key == key).map_or(1, |r| r.failures);
-    Ok([count_of(keys[0]), count_of(keys[1])])
+    .get_result(conn)
+    .await
 }
 
 /// Blocks `key` for `delay` from now.
@@ -70,12 +56,28 @@ pub async fn block(conn: &mut AsyncPgConnection, key: &str, delay: Duration) -> 
         .map(drop)
 }
 
-/// Forgets the failures of `keys` (after a successful login).
-pub async fn clear(conn: &mut AsyncPgConnection, keys: &[String]) -> QueryResult<()> {
-    diesel::delete(login_throttle::table.filter(login_throttle::key.eq_any(keys)))
+/// Forgets `key` (its attempts and any block).
+pub async fn clear(conn: &mut AsyncPgConnection, key: &str) -> QueryResult<()> {
+    diesel::delete(login_throttle::table.find(key))
         .execute(conn)
         .await
         .map(drop)
+}
+
+/// Gives back one attempt of `key` (it turned out not to be a failure), and
+/// lifts its block when that leaves fewer than `free` attempts.
+pub async fn forgive_one(conn: &mut AsyncPgConnection, key: &str, free: u32) -> QueryResult<()> {
+    diesel::sql_query(
+        "UPDATE login_throttle SET
+             failures = GREATEST(failures - 1, 0),
+             blocked_until = CASE WHEN failures - 1 < $2 THEN NULL ELSE blocked_until END
+         WHERE key = $1",
+    )
+    .bind::<Text, _>(key)
+    .bind::<Integer, _>(i32::try_from(free).unwrap_or(i32::MAX))
+    .execute(conn)
+    .await
+    .map(drop)
 }
 
 /// Removes counters nobody has touched for `decay` and that block nothing.

@@ -10,6 +10,7 @@ pub mod instance_tombstone;
 pub mod login_throttle;
 pub mod notice;
 pub mod password_reset;
+pub mod rate_limit;
 pub mod session;
 pub mod settlement_change;
 pub mod site;

@@ -1,10 +1,12 @@
-//! One-time password reset tokens (only their SHA-256 is stored).
+//! Password-reset requests and the one-time tokens they lead to (only their
+//! SHA-256 is stored).
 
 use std::time::Duration;
 
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::db::schema::password_reset_requests as requests;
 use crate::db::schema::password_reset_tokens as tokens;
 
 /// Stores a new token for `account_id`, valid for `ttl`.
@@ -74,18 +76,55 @@ pub async fn delete_stale(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
         .await
 }
 
-/// Whether the account was sent a token within `interval`.
-pub async fn created_since(
-    conn: &mut AsyncPgConnection,
-    account_id: i64,
-    interval: Duration,
-) -> QueryResult<bool> {
-    let since = chrono::Utc::now() - chrono::Duration::from_std(interval).unwrap_or_default();
-    diesel::select(diesel::dsl::exists(
-        tokens::table
-            .filter(tokens::account_id.eq(account_id))
-            .filter(tokens::created_at.gt(since)),
-    ))
-    .get_result(conn)
+/// Records a request for a reset link to `email` (whether or not an account
+/// has that address).
+pub async fn request(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<()> {
+    diesel::insert_into(requests::table)
+        .values(requests::email.eq(email.to_lowercase()))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// An unprocessed request.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = requests, check_for_backend(diesel::pg::Pg))]
+pub struct Request {
+    pub id: i64,
+    pub email: String,
+}
+
+/// The oldest unprocessed request, locked until the transaction ends (other
+/// processes skip it).
+pub async fn claim_request(conn: &mut AsyncPgConnection) -> QueryResult<Option<Request>> {
+    requests::table
+        .filter(requests::processed_at.is_null())
+        .order(requests::created_at)
+        .select(Request::as_select())
+        .for_update()
+        .skip_locked()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Marks a request done.
+pub async fn mark_processed(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {
+    diesel::update(requests::table.find(id))
+        .set(requests::processed_at.eq(diesel::dsl::now))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Removes processed requests older than a day.
+pub async fn delete_stale_requests(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
+    let day_ago = chrono::Utc::now() - chrono::Duration::days(1);
+    diesel::delete(
+        requests::table
+            .filter(requests::processed_at.is_not_null())
+            .filter(requests::created_at.lt(day_ago)),
+    )
+    .execute(conn)
     .await
 }

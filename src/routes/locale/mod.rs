@@ -14,7 +14,7 @@ pub struct Next {
 
 /// Remembers the language in a cookie and goes back to the page.
 pub async fn switch(code: web::Path<String>, query: web::Query<Next>) -> HttpResponse {
-    let back = crate::auth::guard::safe_next(query.next.as_deref()).to_string();
+    let back = crate::auth::next::safe_next(query.next.as_deref());
     let back = if query.next.is_none() {
         "/".to_string()
     } else {

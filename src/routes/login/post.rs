@@ -8,7 +8,7 @@ use crate::auth::login::{Authenticated, authenticate};
 use crate::auth::{csrf, session_keys};
 use crate::domain::LoginIdentifier;
 use crate::error::AppError;
-use crate::page::{FormErrors, PageContext, render, see_other};
+use crate::page::{FormErrors, PageContext, render, see_other, too_many};
 use crate::startup::AppState;
 
 #[derive(Deserialize)]
@@ -54,13 +54,7 @@ pub async fn login(
     let account = match authenticate(&state, ip, &identifier, &password).await? {
         Authenticated::Account(account) => account,
         Authenticated::Throttled(seconds) => {
-            return render(StatusCode::TOO_MANY_REQUESTS, &ThrottledPage { ctx, seconds }).map(|mut res| {
-                res.headers_mut().insert(
-                    actix_web::http::header::RETRY_AFTER,
-                    actix_web::http::header::HeaderValue::from(seconds),
-                );
-                res
-            });
+            return too_many(&ThrottledPage { ctx, seconds }, seconds);
         }
         Authenticated::Failed => {
             errors.add("login", ctx.t("login-failed"));
@@ -75,7 +69,7 @@ pub async fn login(
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("session: {e}")))?;
     csrf::rotate(&session);
     tracing::info!(account_id = account.id, "logged in");
-    Ok(see_other(crate::auth::guard::safe_next(Some(&next))))
+    Ok(see_other(&crate::auth::next::safe_next(Some(&next))))
 }
 
 /// The form again, with its messages and without the password.
@@ -85,7 +79,7 @@ fn refuse(
     login: String,
     next: String,
 ) -> Result<HttpResponse, AppError> {
-    let next = crate::auth::guard::safe_next(Some(&next)).to_string();
+    let next = crate::auth::next::safe_next(Some(&next));
     render(
         StatusCode::UNPROCESSABLE_ENTITY,
         &LoginPage {

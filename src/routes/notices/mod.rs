@@ -1,15 +1,15 @@
 //! GET `/notices/{token}`: the emailed notice, readable without logging in
-//! (the token is the capability). Not indexed, no referrer, no secrets.
+//! (the token is the capability). Not indexed, never
+//! sent as a referrer to another site, no secrets.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{HeaderValue, REFERRER_POLICY};
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use crate::db::models::notice::{Notice, NoticeWorkspace};
 use crate::db::models::site;
 use crate::error::AppError;
-use crate::page::{PageContext, render};
+use crate::page::{PageContext, capability_page, render};
 use crate::startup::AppState;
 
 /// A notice as a page shows it.
@@ -75,16 +75,6 @@ struct InvalidPage {
     ctx: PageContext,
 }
 
-fn private(mut res: HttpResponse) -> HttpResponse {
-    res.headers_mut()
-        .insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    res.headers_mut().insert(
-        actix_web::http::header::HeaderName::from_static("x-robots-tag"),
-        HeaderValue::from_static("noindex, nofollow"),
-    );
-    res
-}
-
 /// GET `/notices/{token}`.
 pub async fn show(
     ctx: PageContext,
@@ -97,8 +87,8 @@ pub async fn show(
     match found {
         Some(notice) => {
             let view = NoticeView::new(&notice, &state, &ctx);
-            render(StatusCode::OK, &NoticePage { ctx, notice: view }).map(private)
+            render(StatusCode::OK, &NoticePage { ctx, notice: view }).map(capability_page)
         }
-        None => render(StatusCode::NOT_FOUND, &InvalidPage { ctx }).map(private),
+        None => render(StatusCode::NOT_FOUND, &InvalidPage { ctx }).map(capability_page),
     }
 }

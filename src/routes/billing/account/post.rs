@@ -1,17 +1,17 @@
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use diesel_async::AsyncConnection;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use serde::Deserialize;
 
 use super::AccountPage;
 use crate::auth::guard::AccountId;
-use crate::auth::password::Verified;
+use crate::auth::login::{Attempt, check_current_password};
 use crate::db::models::{account::Account, session as sessions};
 use crate::domain::{NewPassword, PasswordProblem};
 use crate::error::AppError;
-use crate::page::{FormErrors, PageContext, render, see_other};
+use crate::page::{FormErrors, PageContext, render, see_other, too_many};
 use crate::startup::AppState;
 
 #[derive(Deserialize)]
@@ -28,6 +28,7 @@ pub struct ChangePasswordForm {
 /// the account, this one included.
 #[tracing::instrument(skip_all, fields(account_id = account_id.0))]
 pub async fn change_password(
+    req: HttpRequest,
     ctx: PageContext,
     session: Session,
     state: web::Data<AppState>,
@@ -41,15 +42,20 @@ pub async fn change_password(
     if form.current_password.is_empty() {
         errors.add("current_password", ctx.t("error-required"));
     } else {
-        let verified = state
-            .passwords
-            .verify(
-                SecretString::from(form.current_password),
-                Some(account.password_hash.clone()),
-            )
-            .await?;
-        if verified == Verified::No {
-            errors.add("current_password", ctx.t("error-current-password"));
+        let ip = crate::auth::login::client_ip(&req, &state);
+        match check_current_password(&state, ip, &account, &form.current_password).await? {
+            Attempt::Right => {}
+            Attempt::Wrong => errors.add("current_password", ctx.t("error-current-password")),
+            Attempt::Throttled(seconds) => {
+                errors.add("current_password", ctx.t1("throttled-body", "seconds", seconds));
+                let page = AccountPage {
+                    ctx,
+                    section: "account",
+                    account,
+                    errors,
+                };
+                return too_many(&page, seconds);
+            }
         }
     }
     let new_password = NewPassword::parse(

@@ -1,15 +1,12 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use diesel_async::AsyncConnection;
 use serde::Deserialize;
 
 use super::{ForgotPage, ForgotSentPage};
-use crate::db::models::{account::Account, password_reset};
-use crate::domain::{EmailAddress, Language};
-use crate::email::messages::{EmailContext, password_reset as reset_email};
+use crate::auth::password_reset;
+use crate::domain::EmailAddress;
 use crate::error::AppError;
 use crate::page::{FormErrors, PageContext, ok, render};
-use crate::routes::password::RESET_TTL;
 use crate::startup::AppState;
 
 #[derive(Deserialize)]
@@ -18,10 +15,8 @@ pub struct ForgotForm {
     email: String,
 }
 
-/// At most one reset email per account per this interval (no mail bombing).
-const RESEND_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// POST `/password/forgot`.
+/// POST `/password/forgot`: records the request and answers the same page
+/// whatever the address (see `auth::password_reset`).
 #[tracing::instrument(skip_all)]
 pub async fn forgot(
     ctx: PageContext,
@@ -45,38 +40,25 @@ pub async fn forgot(
         }
     };
     let mut conn = state.pool.get().await?;
-    if let Some(account) = Account::find_by_email(&mut conn, email.as_ref()).await? {
-        let token = crate::auth::random_token();
-        let hash = crate::auth::token_hash(&token);
-        let link = state
-            .public_url
-            .join(&format!("/password/reset/{token}"))
-            .map_err(anyhow::Error::from)?;
-        let mail_ctx = EmailContext {
-            lang: Language::parse(&account.language).unwrap_or_default(),
-            brand: state.settings.brand_name.clone(),
-        };
-        let message = reset_email(
-            &mail_ctx,
-            &account.email,
-            &account.username,
-            link.as_str(),
-            RESET_TTL.as_secs() / 60,
-        )?;
-        let dedup = format!("password-reset:{}", hex::encode(&hash));
-        conn.transaction(async |conn| {
-            if password_reset::created_since(conn, account.id, RESEND_INTERVAL).await? {
-                return Ok(());
+    let recorded = password_reset::request(&mut conn, email.as_ref()).await?;
+    drop(conn);
+    if recorded {
+        // After the answer, not before: the page waits for nothing that
+        // depends on the address. (A crash here leaves the request for the
+        // housekeeping pass.)
+        let (pool, public_url, brand) = (
+            state.pool.clone(),
+            state.public_url.clone(),
+            state.settings.brand_name.clone(),
+        );
+        actix_web::rt::spawn(async move {
+            if let Err(e) = password_reset::process_requests(&pool, &public_url, &brand).await {
+                tracing::warn!(error = %format!("{e:#}"), "processing password reset requests");
             }
-            password_reset::create(conn, &hash, account.id, RESET_TTL).await?;
-            crate::email::enqueue(conn, &dedup, &message).await?;
-            Ok::<_, diesel::result::Error>(())
-        })
-        .await?;
-        tracing::info!(account_id = account.id, "password reset requested");
+        });
     }
     ok(&ForgotSentPage {
         ctx,
-        minutes: RESET_TTL.as_secs() / 60,
+        minutes: password_reset::RESET_TTL.as_secs() / 60,
     })
 }

@@ -1,9 +1,9 @@
 use actix_web::{HttpResponse, web};
 
-use super::{ResetPage, invalid_link, no_referrer};
+use super::{ResetPage, invalid_link};
 use crate::db::models::password_reset;
 use crate::error::AppError;
-use crate::page::{FormErrors, PageContext, ok};
+use crate::page::{FormErrors, PageContext, capability_page, ok};
 use crate::startup::AppState;
 
 /// GET `/password/reset/{token}`.
@@ -18,7 +18,7 @@ pub async fn reset_form(
             ctx,
             errors: FormErrors::default(),
         })
-        .map(no_referrer),
+        .map(capability_page),
         None => invalid_link(ctx),
     }
 }

@@ -8,7 +8,7 @@ use actix_web::http::StatusCode;
 use askama::Template;
 
 use crate::error::AppError;
-use crate::page::{FormErrors, PageContext, render};
+use crate::page::{FormErrors, PageContext, capability_page, render};
 
 #[derive(Template)]
 #[template(path = "password/reset.html")]
@@ -23,15 +23,6 @@ struct ResetInvalidPage {
     ctx: PageContext,
 }
 
-/// The token is in the URL: never leak it to another site through `Referer`.
-fn no_referrer(mut res: HttpResponse) -> HttpResponse {
-    res.headers_mut().insert(
-        actix_web::http::header::REFERRER_POLICY,
-        actix_web::http::header::HeaderValue::from_static("no-referrer"),
-    );
-    res
-}
-
 fn invalid_link(ctx: PageContext) -> Result<HttpResponse, AppError> {
-    render(StatusCode::NOT_FOUND, &ResetInvalidPage { ctx }).map(no_referrer)
+    render(StatusCode::NOT_FOUND, &ResetInvalidPage { ctx }).map(capability_page)
 }

@@ -4,11 +4,11 @@ use diesel_async::AsyncConnection;
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
-use super::{ResetPage, invalid_link, no_referrer};
+use super::{ResetPage, invalid_link};
 use crate::db::models::{account::Account, password_reset, session};
 use crate::domain::{NewPassword, PasswordProblem};
 use crate::error::AppError;
-use crate::page::{FormErrors, PageContext, render, see_other};
+use crate::page::{FormErrors, PageContext, capability_page, render, see_other};
 use crate::startup::AppState;
 
 #[derive(Deserialize)]
@@ -50,7 +50,7 @@ pub async fn reset(
                 PasswordProblem::Password(invalid) => errors.add("password", ctx.invalid(&invalid)),
                 PasswordProblem::Mismatch => errors.add("password_confirm", ctx.t("error-password-mismatch")),
             }
-            return render(StatusCode::UNPROCESSABLE_ENTITY, &ResetPage { ctx, errors }).map(no_referrer);
+            return render(StatusCode::UNPROCESSABLE_ENTITY, &ResetPage { ctx, errors }).map(capability_page);
         }
     };
     let new_hash = state
@@ -75,5 +75,5 @@ pub async fn reset(
         return invalid_link(ctx);
     }
     tracing::info!(account_id = account.id, "password reset");
-    Ok(no_referrer(see_other("/login?notice=password-reset")))
+    Ok(capability_page(see_other("/login?notice=password-reset")))
 }

@@ -1,16 +1,19 @@
+use std::net::IpAddr;
+
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use diesel_async::AsyncConnection;
 use secrecy::ExposeSecret;
 
 use super::{AccountForm, AccountPage};
-use crate::db::models::console_user::ConsoleUser;
+use crate::auth::rate_limit;
+use crate::db::models::console_user::{ConsoleUser, Taken};
 use crate::db::models::email_code::{self, CodeCheck};
 use crate::db::models::site::{self, Site};
 use crate::domain::{EmailAddress, EmailCode, NewPassword, PasswordProblem, Phone, Username};
 use crate::error::AppError;
-use crate::page::{FormErrors, PageContext, render, see_other};
+use crate::page::{FormErrors, PageContext, render, see_other, too_many};
 use crate::routes::register::{Registration, site_options};
 use crate::startup::AppState;
 
@@ -61,57 +64,78 @@ fn validate(ctx: &PageContext, sites: &[Site], form: &AccountForm, errors: &mut 
     })
 }
 
-/// POST `/register`: checks step 1 and moves on to step 2.
+/// What the database said about a step 1 whose fields are all well formed.
+enum Proof {
+    /// The code proves the address and nothing is taken: the code is used up.
+    Proven,
+    /// The code proves the address, so its owner may learn what is taken
+    /// (each such answer spends a try of the code).
+    Taken(Taken),
+    WrongCode(i32),
+    ExpiredCode,
+    /// Too many attempts from this client address or for this email.
+    Throttled(u64),
+}
+
+/// The limits, then the code, then (only for a proven address) whether the
+/// username, email or phone is taken: one transaction, the code row locked.
+async fn prove(state: &AppState, ip: IpAddr, site: &str, v: &Valid) -> Result<Proof, AppError> {
+    let limits = &state.settings.auth.registration;
+    let now = chrono::Utc::now();
+    let mut conn = state.pool.get().await?;
+    let proof = conn
+        .transaction(async |conn| {
+            let per_ip = rate_limit::registration_per_ip(limits);
+            let per_email = rate_limit::registration_per_email(limits);
+            for (key, limit) in [
+                (rate_limit::ip_key("register", ip), per_ip),
+                (rate_limit::email_key("register", v.email.as_ref()), per_email),
+            ] {
+                if let Some(wait) = rate_limit::hit(conn, &key, limit).await? {
+                    return Ok(Proof::Throttled(wait));
+                }
+            }
+            let code = match email_code::check(conn, v.email.as_ref(), v.code.as_ref(), now).await? {
+                CodeCheck::Valid(code) => code,
+                CodeCheck::Wrong(left) => return Ok(Proof::WrongCode(left)),
+                CodeCheck::Expired => return Ok(Proof::ExpiredCode),
+            };
+            let taken = ConsoleUser::taken_on_site(
+                conn,
+                site,
+                v.username.as_ref(),
+                v.email.as_ref(),
+                v.phone.as_ref(),
+            )
+            .await?;
+            if taken.none() {
+                email_code::consume(conn, code, now).await?;
+                Ok(Proof::Proven)
+            } else {
+                email_code::spend_try(conn, code).await?;
+                Ok(Proof::Taken(taken))
+            }
+        })
+        .await
+        .map_err(|e: diesel::result::Error| AppError::from(e))?;
+    Ok(proof)
+}
+
+/// POST `/register`: checks step 1 and moves on to step 2. Nothing here tells
+/// whether an email, username or phone is registered until the emailed code
+/// proves the address, and attempts are limited per client and per email.
 #[tracing::instrument(skip_all)]
 pub async fn account(
+    req: HttpRequest,
     ctx: PageContext,
     session: Session,
     state: web::Data<AppState>,
     form: web::Form<AccountForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    let mut conn = state.pool.get().await?;
     let sites = &state.sites;
     let mut errors = FormErrors::default();
     let valid = validate(&ctx, sites, &form, &mut errors);
-    if let Some(v) = &valid {
-        let taken = ConsoleUser::taken_on_site(
-            &mut conn,
-            &form.site,
-            v.username.as_ref(),
-            v.email.as_ref(),
-            v.phone.as_ref(),
-        )
-        .await?;
-        if taken.username {
-            errors.add("username", ctx.t("error-username-taken"));
-        }
-        if taken.email {
-            errors.add("email", ctx.t("error-email-taken"));
-        }
-        if taken.phone {
-            errors.add("phone", ctx.t("error-phone-taken"));
-        }
-    }
-    // The code is checked whatever else is wrong (a wrong code counts a try),
-    // and used up only when everything else is right.
-    if let Some(v) = &valid {
-        let consume = errors.is_empty();
-        let now = chrono::Utc::now();
-        let checked = conn
-            .transaction(async |conn| {
-                email_code::check(conn, v.email.as_ref(), v.code.as_ref(), consume, now).await
-            })
-            .await?;
-        match checked {
-            CodeCheck::Valid => {}
-            CodeCheck::Wrong(left) => {
-                errors.add("email_code", ctx.t1("error-email-code-wrong", "left", left))
-            }
-            CodeCheck::Expired => errors.add("email_code", ctx.t("error-email-code-expired")),
-        }
-    }
-    drop(conn);
     let (Some(v), true) = (valid, errors.is_empty()) else {
         let sites = site_options(sites, ctx.lang);
         return render(
@@ -119,6 +143,38 @@ pub async fn account(
             &AccountPage::new(ctx, sites, form, errors),
         );
     };
+    let ip = crate::auth::login::client_ip(&req, &state);
+    match prove(&state, ip, &form.site, &v).await? {
+        Proof::Proven => {}
+        Proof::Throttled(seconds) => {
+            errors.add(
+                "email",
+                ctx.t1("error-register-throttled", "minutes", seconds.div_ceil(60)),
+            );
+            let sites = site_options(sites, ctx.lang);
+            return too_many(&AccountPage::new(ctx, sites, form, errors), seconds);
+        }
+        Proof::Taken(taken) => {
+            if taken.username {
+                errors.add("username", ctx.t("error-username-taken"));
+            }
+            if taken.email {
+                errors.add("email", ctx.t("error-email-taken"));
+            }
+            if taken.phone {
+                errors.add("phone", ctx.t("error-phone-taken"));
+            }
+        }
+        Proof::WrongCode(left) => errors.add("email_code", ctx.t1("error-email-code-wrong", "left", left)),
+        Proof::ExpiredCode => errors.add("email_code", ctx.t("error-email-code-expired")),
+    }
+    if !errors.is_empty() {
+        let sites = site_options(sites, ctx.lang);
+        return render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &AccountPage::new(ctx, sites, form, errors),
+        );
+    }
     let password_hash = state
         .passwords
         .hash(v.password.secret().expose_secret().into())
