@@ -26,6 +26,8 @@ pub struct PageContext {
     pub username: Option<String>,
     /// Workspaces in grace or locked (Billing Center pages only).
     pub alerts: Vec<crate::auth::guard::WorkspaceAlert>,
+    /// The negative balance, shown (Billing Center pages only).
+    pub arrears: Option<String>,
     session: Option<Session>,
 }
 
@@ -38,6 +40,7 @@ impl PageContext {
             path: req.uri().path_and_query().map_or("/", |p| p.as_str()).to_string(),
             username: None,
             alerts: Vec::new(),
+            arrears: None,
             session: None,
         }
     }
@@ -135,9 +138,15 @@ impl FromRequest for PageContext {
             .get::<crate::auth::guard::WorkspaceAlerts>()
             .map(|a| a.0.clone())
             .unwrap_or_default();
+        let arrears = req
+            .extensions()
+            .get::<crate::billing::ledger::Arrears>()
+            .and_then(|a| a.0)
+            .map(crate::domain::cny);
         ready(Ok(PageContext {
             username,
             alerts,
+            arrears,
             session: Some(session),
             ..PageContext::anonymous(req)
         }))

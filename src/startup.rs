@@ -198,6 +198,15 @@ impl Application {
         ));
         tokio::spawn(housekeeping(self.pool.clone(), self.settings.clone()));
         tokio::spawn(sweeper(self.pool.clone(), self.notifier.clone()));
+        if self.settings.billing.schedule {
+            tokio::spawn(crate::billing::daily_bills::run(self.pool.clone()));
+        }
+        tokio::spawn(crate::marketplace::metering::run(
+            self.pool.clone(),
+            self.market.clone(),
+            crate::marketplace::metering::MeteringConfig::from_settings(&self.settings),
+            self.settings.billing.metering_poll,
+        ));
         tokio::spawn(crate::marketplace::reconciler::run(
             self.pool.clone(),
             self.market,

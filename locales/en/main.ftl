@@ -314,3 +314,13 @@ notice-invalid-body = Notice links work for 90 days. After logging in, every not
 notices-title = Notices
 notices-none = No notice yet.
 billing-nav-notices = Notices
+
+## Money: amounts, arrears, bills and wallet
+error-amount-format = Enter an amount like 100.00.
+error-amount-decimals = Use at most two decimals.
+error-amount-positive = The amount must be greater than zero.
+error-amount-zero = The amount must not be zero.
+error-amount-too-large = The amount must be at most { $limit }.
+banner-arrears = Your cash balance is { $balance }: the account is in arrears.
+banner-arrears-what-to-do = Daily bills settled by the Billing Center account keep being charged; top up by bank transfer to clear it.
+banner-arrears-top-up = How to top up

@@ -305,3 +305,13 @@ notice-invalid-body = 通知链接 90 天内有效。登录后，可在费用中
 notices-title = 通知
 notices-none = 还没有通知。
 billing-nav-notices = 通知
+
+## Money: amounts, arrears, bills and wallet
+error-amount-format = 请输入金额，例如 100.00。
+error-amount-decimals = 最多两位小数。
+error-amount-positive = 金额必须大于零。
+error-amount-zero = 金额不能为零。
+error-amount-too-large = 金额不能超过 { $limit }。
+banner-arrears = 您的现金余额为 { $balance }：账户已欠费。
+banner-arrears-what-to-do = 由费用中心账号结算的日账单会继续扣费；请通过银行转账充值以结清欠款。
+banner-arrears-top-up = 如何充值

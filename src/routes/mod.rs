@@ -70,6 +70,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/notices/{token}", web::get().to(notices::show))
         .route("/api/aliyun/spi", web::get().to(api::aliyun_spi::spi))
         .route("/api/aliyun/spi", web::post().to(api::aliyun_spi::spi))
+        .route("/api/v1/usage", web::post().to(api::usage::ingest))
         .configure(static_files::routes)
         .service(
             web::scope("/billing")

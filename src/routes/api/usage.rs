@@ -1,0 +1,125 @@
+//! `POST /api/v1/usage`: hourly usage from the sites (SPEC 4.4).
+//!
+//! `Authorization: Bearer <site ingest key>`, the key of the body's `site`
+//! (compared in constant time). The body is read only once the key checks
+//! out, up to a bound. Answers are JSON: 200 with counts, 401, 400 for a body
+//! that is not the expected JSON, 413 beyond the bounds, 422 listing every
+//! bad record, 409 naming the records that would change a settled day.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{AUTHORIZATION, RETRY_AFTER};
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::billing::usage::{self, Ingested, MAX_RECORDS};
+use crate::startup::AppState;
+
+/// The largest body read: 10,000 generous records.
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+#[derive(Deserialize)]
+struct UsageBody {
+    site: String,
+    records: Vec<serde_json::Value>,
+}
+
+fn answer(status: StatusCode, body: serde_json::Value) -> HttpResponse {
+    HttpResponse::build(status).json(body)
+}
+
+fn refused(status: StatusCode, message: &str) -> HttpResponse {
+    answer(status, json!({ "errors": [{ "message": message }] }))
+}
+
+/// The site whose ingest key the request carries, if any. Every key is
+/// compared, in constant time, whichever matches.
+fn site_of(req: &HttpRequest, state: &AppState) -> Option<String> {
+    let presented = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))?
+        .trim()
+        .as_bytes();
+    let mut site = None;
+    for (code, key) in &state.settings.site_ingest_keys {
+        if bool::from(subtle::ConstantTimeEq::ct_eq(
+            presented,
+            key.expose_secret().as_bytes(),
+        )) {
+            site = Some(code.clone());
+        }
+    }
+    site
+}
+
+/// Reads the body up to `limit` bytes; `None` beyond it.
+async fn read_body(
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<Option<web::BytesMut>, actix_web::Error> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk?;
+        if body.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
+}
+
+/// POST `/api/v1/usage`.
+#[tracing::instrument(skip_all, fields(site, records))]
+pub async fn ingest(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+    let Some(site) = site_of(&req, &state) else {
+        return refused(StatusCode::UNAUTHORIZED, "missing or wrong site ingest key");
+    };
+    let body = match read_body(payload, MAX_BODY_BYTES).await {
+        Ok(Some(body)) => body,
+        Ok(None) => return refused(StatusCode::PAYLOAD_TOO_LARGE, "the body is larger than 4 MiB"),
+        Err(_) => return refused(StatusCode::BAD_REQUEST, "the body could not be read"),
+    };
+    let body: UsageBody = match serde_json::from_slice(&body) {
+        Ok(body) => body,
+        Err(e) => {
+            let message = format!("expected {{\"site\", \"records\": [...]}}: {e}");
+            return refused(StatusCode::BAD_REQUEST, &message);
+        }
+    };
+    // A key is valid only for its own site.
+    if body.site != site {
+        return refused(StatusCode::UNAUTHORIZED, "missing or wrong site ingest key");
+    }
+    tracing::Span::current().record("site", site.as_str());
+    tracing::Span::current().record("records", body.records.len());
+    if body.records.len() > MAX_RECORDS {
+        return refused(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("at most {MAX_RECORDS} records per request"),
+        );
+    }
+    match usage::ingest(&state.pool, &site, &body.records, chrono::Utc::now()).await {
+        Ok(Ingested::Stored(counts)) => answer(StatusCode::OK, json!(counts)),
+        Ok(Ingested::Invalid(errors)) => {
+            answer(StatusCode::UNPROCESSABLE_ENTITY, json!({ "errors": errors }))
+        }
+        Ok(Ingested::Settled(errors)) => answer(StatusCode::CONFLICT, json!({ "errors": errors })),
+        Err(e) if e.downcast_ref::<crate::db::PoolError>().is_some() => {
+            tracing::warn!(error = %e, "usage ingestion: no database connection");
+            let mut res = refused(StatusCode::SERVICE_UNAVAILABLE, "busy: try again shortly");
+            res.headers_mut().insert(
+                RETRY_AFTER,
+                actix_web::http::header::HeaderValue::from_static("1"),
+            );
+            res
+        }
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "usage ingestion");
+            refused(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+        }
+    }
+}
