@@ -71,7 +71,7 @@ enum Command {
         #[arg(long)]
         account: String,
         /// CNY, e.g. 100.00.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         amount: String,
         /// The bank transfer's reference.
         #[arg(long)]

@@ -3,10 +3,13 @@
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
 
 mod cancellation;
+mod daily_settlement;
 mod helpers;
 mod lifecycle;
 mod login;
 mod mail;
+mod metering;
+mod money_helpers;
 mod openapi;
 mod pages;
 mod password;
@@ -15,4 +18,6 @@ mod register;
 mod sessions;
 mod spi;
 mod startup;
+mod usage;
+mod wallet;
 mod workspaces;

@@ -1,7 +1,6 @@
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use crate::helpers::{database_url, fresh_database_name, spawn_app};
+use crate::helpers::{database_url, fresh_database_name, run_cli, spawn_app};
 
 #[tokio::test]
 async fn start_up_creates_the_database_and_applies_every_migration() {
@@ -25,16 +24,7 @@ async fn every_migration_reverts_and_applies_again() {
 
 /// Runs the binary against `database_url`, typing `stdin` into it.
 fn cli(database_url: &str, args: &[&str], stdin: &str) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_billing-center"))
-        .args(args)
-        .env("DATABASE_URL", database_url)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
+    run_cli(database_url, &[], args, stdin)
 }
 
 #[tokio::test]

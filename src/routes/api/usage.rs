@@ -78,6 +78,14 @@ pub async fn ingest(req: HttpRequest, payload: web::Payload, state: web::Data<Ap
     let Some(site) = site_of(&req, &state) else {
         return refused(StatusCode::UNAUTHORIZED, "missing or wrong site ingest key");
     };
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return refused(StatusCode::PAYLOAD_TOO_LARGE, "the body is larger than 4 MiB");
+    }
     let body = match read_body(payload, MAX_BODY_BYTES).await {
         Ok(Some(body)) => body,
         Ok(None) => return refused(StatusCode::PAYLOAD_TOO_LARGE, "the body is larger than 4 MiB"),
