@@ -60,8 +60,10 @@ pub fn test_settings(database_url: &str, overrides: &[(&str, &str)]) -> Settings
         ("APP_DATABASE_POOL_SIZE", "8"),
         ("APP_OUTBOX_POLL_MS", "50"),
         ("APP_OUTBOX_RETRY_BASE_MS", "100"),
-        // Tests settle the days they need; a schedule would freeze the past.
+        // Tests settle the days they need, at any hour: a schedule would
+        // freeze the past, the marketplace's cut-off refuse yesterday's data.
         ("APP_SETTLEMENT_SCHEDULE", "off"),
+        ("APP_SANDBOX_METERING_CUTOFF", "off"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -57,13 +57,11 @@ pub fn worked_example(workspace: &str, day: NaiveDate) -> Vec<Value> {
 }
 
 /// Overrides that make metering fast enough for tests: a short per-instance
-/// interval on both sides (ours longer than the sandbox's), a quick pusher,
-/// and the sandbox's cut-off lifted (tests settle past days at any hour).
-pub const FAST_METERING: [(&str, &str); 4] = [
+/// interval on both sides (ours longer than the sandbox's), a quick pusher.
+pub const FAST_METERING: [(&str, &str); 3] = [
     ("APP_METERING_POLL_MS", "100"),
     ("APP_METERING_INTERVAL_MS", "300"),
     ("APP_SANDBOX_METERING_INTERVAL_MS", "200"),
-    ("APP_SANDBOX_METERING_CUTOFF", "off"),
 ];
 
 /// An app with fast metering and `extra` overrides.
