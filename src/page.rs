@@ -140,8 +140,8 @@ impl FromRequest for PageContext {
             .unwrap_or_default();
         let arrears = req
             .extensions()
-            .get::<crate::billing::ledger::Arrears>()
-            .and_then(|a| a.0)
+            .get::<crate::billing::ledger::CashBalance>()
+            .and_then(|b| b.arrears())
             .map(crate::domain::cny);
         ready(Ok(PageContext {
             username,

@@ -78,6 +78,17 @@ pub struct BillingSettings {
     pub sandbox_metering_cutoff: bool,
     /// The simulated marketplace's interval between two pushes of one instance.
     pub sandbox_metering_interval: Duration,
+    /// Where customers send top-ups.
+    pub bank: BankTransfer,
+}
+
+/// The bank account top-ups are transferred to (the wallet page shows it;
+/// unset, the page refers customers to their account manager).
+#[derive(Clone, Debug, Default)]
+pub struct BankTransfer {
+    pub payee: Option<String>,
+    pub bank: Option<String>,
+    pub account: Option<String>,
 }
 
 /// Password hashing and login throttling.
@@ -179,6 +190,11 @@ impl Settings {
             metering_interval: millis(&var, "APP_METERING_INTERVAL_MS", 60_000)?,
             sandbox_metering_cutoff: flag(&var, "APP_SANDBOX_METERING_CUTOFF", true)?,
             sandbox_metering_interval: millis(&var, "APP_SANDBOX_METERING_INTERVAL_MS", 60_000)?,
+            bank: BankTransfer {
+                payee: var("APP_BANK_PAYEE"),
+                bank: var("APP_BANK_NAME"),
+                account: var("APP_BANK_ACCOUNT"),
+            },
         };
         let settings = Settings {
             env,

@@ -34,12 +34,12 @@ pub struct WorkspaceAlert {
 #[derive(Clone, Debug, Default)]
 pub struct WorkspaceAlerts(pub Vec<WorkspaceAlert>);
 
-/// The account, its alerts and arrears: one query in the usual case (no
+/// The account, its alerts and cash balance: one query in the usual case (no
 /// workspace needs attention), two otherwise. `None` when the account is gone.
 async fn load(
     req: &ServiceRequest,
     account_id: i64,
-) -> Result<Option<(Account, WorkspaceAlerts, crate::billing::ledger::Arrears)>, AppError> {
+) -> Result<Option<(Account, WorkspaceAlerts, crate::billing::ledger::CashBalance)>, AppError> {
     let state = req
         .app_data::<actix_web::web::Data<AppState>>()
         .ok_or_else(|| anyhow::anyhow!("the application state is missing"))?;
@@ -48,9 +48,9 @@ async fn load(
     else {
         return Ok(None);
     };
-    let arrears = crate::billing::ledger::Arrears::of(balance);
+    let balance = crate::billing::ledger::CashBalance(balance.unwrap_or_default());
     if !attention {
-        return Ok(Some((account, WorkspaceAlerts::default(), arrears)));
+        return Ok(Some((account, WorkspaceAlerts::default(), balance)));
     }
     let alerts = Workspace::needing_attention(&mut conn, account_id)
         .await?
@@ -61,7 +61,7 @@ async fn load(
             name: w.name,
         })
         .collect();
-    Ok(Some((account, WorkspaceAlerts(alerts), arrears)))
+    Ok(Some((account, WorkspaceAlerts(alerts), balance)))
 }
 
 /// Lets the request through with its [`AccountId`] and [`CurrentAccount`], or
@@ -88,11 +88,11 @@ pub async fn require_login(
         return Ok(req.into_response(response));
     };
     match load(&req, id).await {
-        Ok(Some((account, alerts, arrears))) => {
+        Ok(Some((account, alerts, balance))) => {
             req.extensions_mut().insert(AccountId(id));
             req.extensions_mut().insert(CurrentAccount(account));
             req.extensions_mut().insert(alerts);
-            req.extensions_mut().insert(arrears);
+            req.extensions_mut().insert(balance);
             next.call(req).await.map(ServiceResponse::map_into_boxed_body)
         }
         // The account was deleted under a live session: log in again.

@@ -7,15 +7,15 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use crate::db::models::ledger_entry::{self, LedgerEntry, NewEntry};
 use crate::domain::Amount;
 
-/// The account's negative balance, if it is in arrears (a request extension
-/// of every Billing Center page, for the banner).
+/// The logged-in account's cash balance (a request extension of every
+/// Billing Center page, loaded with the account; zero without a ledger).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Arrears(pub Option<rust_decimal::Decimal>);
+pub struct CashBalance(pub rust_decimal::Decimal);
 
-impl Arrears {
-    /// From the balance (`None`: no ledger yet).
-    pub fn of(balance: Option<rust_decimal::Decimal>) -> Self {
-        Arrears(balance.filter(|b| b.is_sign_negative() && !b.is_zero()))
+impl CashBalance {
+    /// The negative balance, when the account is in arrears.
+    pub fn arrears(self) -> Option<rust_decimal::Decimal> {
+        (self.0.is_sign_negative() && !self.0.is_zero()).then_some(self.0)
     }
 }
 

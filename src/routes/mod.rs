@@ -97,6 +97,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     "/cloud-accounts",
                     web::get().to(billing::cloud_accounts::cloud_accounts),
                 )
+                .route("/bills", web::get().to(billing::bills::bills))
+                .route("/bills.csv", web::get().to(billing::bills::export::bills_csv))
+                .route("/wallet", web::get().to(billing::wallet::wallet))
                 .route("/history", web::get().to(billing::history::history))
                 .route("/notices", web::get().to(billing::notices::notices))
                 .route("/account", web::get().to(billing::account::get::account_page))

@@ -2,6 +2,7 @@
 //! the sandbox over HTTP and SMTP.
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
 
+mod bills;
 mod cancellation;
 mod daily_settlement;
 mod helpers;

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod aliyun_instance;
+pub mod bill_report;
 pub mod console_user;
 pub mod daily_bill;
 pub mod email_code;
