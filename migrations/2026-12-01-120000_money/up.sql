@@ -76,6 +76,8 @@ CREATE TABLE usage_records (
     -- Bounded so that a day's sum (24 hours) always fits in a BIGINT.
     quantity       BIGINT      NOT NULL CHECK (quantity BETWEEN 0 AND 1000000000000000),
     retention_days INTEGER     NOT NULL CHECK (retention_days >= 0),
+    -- A later report changed the quantity or retention (counted as replaced).
+    replaced       BOOLEAN     NOT NULL DEFAULT false,
     received_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
     PRIMARY KEY (hour, workspace_id, item)
 ) PARTITION BY RANGE (hour);

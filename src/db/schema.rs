@@ -264,6 +264,7 @@ diesel::table! {
         item -> Text,
         quantity -> Int8,
         retention_days -> Int4,
+        replaced -> Bool,
         received_at -> Timestamptz,
     }
 }

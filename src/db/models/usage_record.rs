@@ -58,33 +58,42 @@ struct Row {
 }
 
 /// Checks every record against the workspaces (of `site`), the price list and
-/// the settled days, and, when `write` is set and nothing is wrong, upserts
+/// the settled days and, when `write` is set and nothing is wrong, upserts
 /// them all: a record with the same quantity and retention is left alone, a
-/// different one replaces it. All or nothing, in one statement.
+/// different one replaces it (and is marked `replaced`). All or nothing, in
+/// one statement. Set-based on purpose: the workspaces are looked up once
+/// per distinct id, the price tiers once per request, and stored rows only
+/// for records of settled days.
 const STORE: &str = r#"
 WITH input AS (
     SELECT * FROM unnest($1::int4[], $2::text[], $3::timestamptz[], $4::text[], $5::int8[], $6::int4[])
         AS t (idx, workspace_id, hour, item, quantity, retention_days)
+), known AS (
+    SELECT w.id FROM workspaces w
+    WHERE w.id IN (SELECT DISTINCT workspace_id FROM input) AND w.site = $7
+), tiers AS (
+    SELECT p.item, p.retention_days, min(p.valid_from) AS since FROM prices p GROUP BY p.item, p.retention_days
 ), checked AS (
-    SELECT i.idx, i.workspace_id, i.hour, i.item, i.quantity,
-           (i.hour AT TIME ZONE 'Asia/Shanghai')::date AS day,
+    SELECT i.idx, i.workspace_id, i.hour, i.item, i.quantity, d.day,
            CASE WHEN pi.tiered THEN i.retention_days ELSE 0 END AS retention_days,
-           w.id IS NULL AS unknown_workspace,
+           k.id IS NULL AS unknown_workspace,
            pi.item IS NULL AS unknown_item,
-           s.day IS NOT NULL AS settled,
-           e.quantity AS old_quantity,
-           e.retention_days AS old_retention
+           s.day IS NOT NULL AS settled
     FROM input i
-    LEFT JOIN workspaces w ON w.id = i.workspace_id AND w.site = $7
+    CROSS JOIN LATERAL (SELECT (i.hour AT TIME ZONE 'Asia/Shanghai')::date AS day) d
+    LEFT JOIN known k ON k.id = i.workspace_id
     LEFT JOIN price_items pi ON pi.item = i.item
-    LEFT JOIN settled_days s ON s.day = (i.hour AT TIME ZONE 'Asia/Shanghai')::date
-    LEFT JOIN usage_records e ON e.hour = i.hour AND e.workspace_id = i.workspace_id AND e.item = i.item
+    LEFT JOIN settled_days s ON s.day = d.day
 ), flagged AS (
-    SELECT c.*, NOT EXISTS (
-        SELECT 1 FROM prices p
-        WHERE p.item = c.item AND p.retention_days = c.retention_days AND p.valid_from <= c.day
-    ) AS unpriced
+    SELECT c.*,
+           t.since IS NULL OR t.since > c.day AS unpriced,
+           CASE WHEN c.settled THEN NOT EXISTS (
+               SELECT 1 FROM usage_records e
+               WHERE e.hour = c.hour AND e.workspace_id = c.workspace_id AND e.item = c.item
+                 AND e.quantity = c.quantity AND e.retention_days = c.retention_days
+           ) ELSE false END AS changes_settled
     FROM checked c
+    LEFT JOIN tiers t ON t.item = c.item AND t.retention_days = c.retention_days
 ), problems AS (
     SELECT f.idx,
            CASE WHEN f.unknown_workspace THEN 'workspace'
@@ -97,22 +106,21 @@ WITH input AS (
                      WHERE p.item = f.item AND p.valid_from <= f.day) tiers
            ) END AS detail
     FROM flagged f
-    WHERE f.unknown_workspace OR f.unknown_item OR f.unpriced
-       OR (f.settled AND (f.old_quantity, f.old_retention) IS DISTINCT FROM (f.quantity, f.retention_days))
+    WHERE f.unknown_workspace OR f.unknown_item OR f.unpriced OR f.changes_settled
 ), stored AS (
     INSERT INTO usage_records (hour, workspace_id, item, quantity, retention_days)
     SELECT hour, workspace_id, item, quantity, retention_days FROM checked
     WHERE $8 AND NOT EXISTS (SELECT 1 FROM problems)
     ON CONFLICT (hour, workspace_id, item) DO UPDATE
-        SET quantity = excluded.quantity, retention_days = excluded.retention_days, received_at = now()
+        SET quantity = excluded.quantity, retention_days = excluded.retention_days,
+            replaced = true, received_at = now()
         WHERE (usage_records.quantity, usage_records.retention_days)
               IS DISTINCT FROM (excluded.quantity, excluded.retention_days)
-    RETURNING hour, workspace_id, item
+    RETURNING replaced
 )
 SELECT idx, problem, detail, 0::int8 AS inserted, 0::int8 AS written FROM problems
 UNION ALL
-SELECT NULL, NULL, NULL, count(*) FILTER (WHERE c.old_quantity IS NULL), count(*)
-FROM stored s JOIN checked c USING (hour, workspace_id, item)
+SELECT NULL, NULL, NULL, count(*) FILTER (WHERE NOT replaced), count(*) FROM stored
 "#;
 
 /// Checks (and, with `write`, stores) `records` for `site`. Writing holds the
