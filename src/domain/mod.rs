@@ -16,7 +16,7 @@ pub use aliyun::{AliUid, InstanceId, InstanceStatus};
 pub use email::EmailAddress;
 pub use language::Language;
 pub use login::LoginIdentifier;
-pub use money::{Amount, cny, plain, signed_cny};
+pub use money::{Amount, cny, count, plain, signed_cny};
 pub use month::Month;
 pub use password::{NewPassword, PasswordProblem};
 pub use phone::Phone;

@@ -89,14 +89,25 @@ pub fn plain(amount: Decimal) -> String {
 fn grouped(non_negative: Decimal) -> String {
     let text = plain(non_negative);
     let (whole, fraction) = text.split_once('.').unwrap_or((&text, "00"));
-    let mut out = String::with_capacity(text.len() + whole.len() / 3);
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+    format!("{}.{fraction}", group_digits(whole))
+}
+
+/// `1,234,567`: a count (quantities of usage) with thousands grouped.
+pub fn count(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let sign = if n < 0 { "-" } else { "" };
+    format!("{sign}{}", group_digits(&digits))
+}
+
+fn group_digits(digits: &str) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
             out.push(',');
         }
         out.push(c);
     }
-    format!("{out}.{fraction}")
+    out
 }
 
 #[cfg(test)]
@@ -164,5 +175,8 @@ mod tests {
         assert_eq!(cny(d("100")), "¥100.00");
         assert_eq!(cny(d("999")), "¥999.00");
         assert_eq!(cny(d("1000")), "¥1,000.00");
+        assert_eq!(count(2_000_000), "2,000,000");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(0), "0");
     }
 }

@@ -195,7 +195,7 @@ fn line_view(lang: Language, line: &LineRow) -> LineView {
     LineView {
         item: name.clone(),
         retention: retention_label(line.retention_days),
-        quantity: line.quantity.to_string(),
+        quantity: crate::domain::count(line.quantity),
         unit_price: format!("¥{} / {unit}", line.unit_price.normalize()),
         amount: cny(line.amount),
     }
