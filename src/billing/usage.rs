@@ -60,22 +60,58 @@ pub fn business_day(t: DateTime<Utc>) -> NaiveDate {
     t.with_timezone(&Shanghai).date_naive()
 }
 
-fn field<'a>(record: &'a serde_json::Map<String, Value>, name: &str) -> Option<&'a Value> {
-    record.get(name).filter(|v| !v.is_null())
+/// A record's fields as received: each `None` when missing or of the wrong
+/// JSON type. Well-formed requests arrive typed (no allocation per field);
+/// the others as JSON values, so that every bad field can be named.
+#[derive(Clone, Copy, Debug)]
+pub struct Fields<'a> {
+    /// The record was a JSON object at all.
+    pub object: bool,
+    pub workspace_id: Option<&'a str>,
+    pub hour: Option<&'a str>,
+    pub item: Option<&'a str>,
+    pub quantity: Option<u64>,
+    /// `Err(())`: present but not a whole, non-negative number.
+    pub retention_days: Result<Option<u64>, ()>,
+}
+
+impl<'a> Fields<'a> {
+    /// The fields of a record received as a JSON value.
+    pub fn of_value(record: &'a Value) -> Self {
+        let Some(record) = record.as_object() else {
+            return Fields {
+                object: false,
+                workspace_id: None,
+                hour: None,
+                item: None,
+                quantity: None,
+                retention_days: Ok(None),
+            };
+        };
+        let field = |name: &str| record.get(name).filter(|v| !v.is_null());
+        Fields {
+            object: true,
+            workspace_id: field("workspace_id").and_then(Value::as_str),
+            hour: field("hour").and_then(Value::as_str),
+            item: field("item").and_then(Value::as_str),
+            quantity: field("quantity").and_then(Value::as_u64),
+            retention_days: field("retention_days").map(|v| v.as_u64().ok_or(())).transpose(),
+        }
+    }
 }
 
 /// Checks the fields of every record; the valid ones come back as columns.
-pub fn parse_records(records: &[Value], now: DateTime<Utc>) -> (UsageColumns, Vec<RecordError>) {
+pub fn parse_records(records: &[Fields<'_>], now: DateTime<Utc>) -> (UsageColumns, Vec<RecordError>) {
     let mut columns = UsageColumns::default();
     let mut errors = Vec::new();
     let mut seen: HashMap<(&str, DateTime<Utc>, &str), usize> = HashMap::with_capacity(records.len());
     let mut days = BTreeSet::new();
     for (index, record) in records.iter().enumerate() {
-        let Some(record) = record.as_object() else {
+        if !record.object {
             errors.push(RecordError::new(index, "record", "must be an object"));
             continue;
-        };
-        let workspace_id = match field(record, "workspace_id").and_then(Value::as_str) {
+        }
+        let workspace_id = match record.workspace_id {
             Some(id) if crate::domain::is_workspace_id(id) => Some(id),
             _ => {
                 errors.push(RecordError::new(
@@ -86,7 +122,7 @@ pub fn parse_records(records: &[Value], now: DateTime<Utc>) -> (UsageColumns, Ve
                 None
             }
         };
-        let hour = match field(record, "hour").and_then(Value::as_str) {
+        let hour = match record.hour {
             None => {
                 errors.push(RecordError::new(index, "hour", "must be an RFC 3339 time"));
                 None
@@ -99,17 +135,17 @@ pub fn parse_records(records: &[Value], now: DateTime<Utc>) -> (UsageColumns, Ve
                 }
             },
         };
-        let item = match field(record, "item").and_then(Value::as_str) {
+        let item = match record.item {
             Some(item) if !item.is_empty() && item.len() <= 32 => Some(item),
             _ => {
                 errors.push(RecordError::new(index, "item", "must be a billing item key"));
                 None
             }
         };
-        let quantity = match field(record, "quantity").and_then(Value::as_u64) {
-            Some(q) if q <= MAX_QUANTITY => i64::try_from(q).ok(),
-            _ => None,
-        };
+        let quantity = record
+            .quantity
+            .filter(|q| *q <= MAX_QUANTITY)
+            .and_then(|q| i64::try_from(q).ok());
         if quantity.is_none() {
             errors.push(RecordError::new(
                 index,
@@ -117,10 +153,9 @@ pub fn parse_records(records: &[Value], now: DateTime<Utc>) -> (UsageColumns, Ve
                 format!("must be an integer from 0 to {MAX_QUANTITY}"),
             ));
         }
-        let retention = match field(record, "retention_days") {
-            None => Ok(None),
-            Some(v) => v.as_u64().and_then(|r| i32::try_from(r).ok()).map(Some).ok_or(()),
-        };
+        let retention = record
+            .retention_days
+            .and_then(|r| r.map(|days| i32::try_from(days).map_err(drop)).transpose());
         if retention.is_err() {
             errors.push(RecordError::new(
                 index,
@@ -173,7 +208,7 @@ fn check_hour(raw: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, &'static s
 pub async fn ingest(
     pool: &crate::db::DbPool,
     site: &str,
-    records: &[Value],
+    records: &[Fields<'_>],
     now: DateTime<Utc>,
 ) -> anyhow::Result<Ingested> {
     let (columns, mut errors) = parse_records(records, now);
@@ -236,7 +271,7 @@ mod tests {
     #[test]
     fn fields_are_checked_and_every_bad_one_reported_by_index() {
         let now = Utc.with_ymd_and_hms(2026, 11, 28, 3, 30, 0).unwrap();
-        let records = vec![
+        let records = [
             json!({"workspace_id": WS, "hour": "2026-11-27T08:00:00Z", "item": "logs", "quantity": 5, "retention_days": 14}),
             json!({"workspace_id": "nope", "hour": "2026-11-27T08:30:00Z", "item": "", "quantity": -1, "retention_days": 1.5}),
             json!({"workspace_id": WS, "hour": "2026-11-28T04:00:00Z", "item": "logs", "quantity": 1}),
@@ -245,7 +280,8 @@ mod tests {
             json!("not an object"),
             json!({"workspace_id": WS, "hour": "2026-11-27T08:00:00Z", "item": "logs", "quantity": 5}),
         ];
-        let (columns, errors) = parse_records(&records, now);
+        let fields: Vec<Fields<'_>> = records.iter().map(Fields::of_value).collect();
+        let (columns, errors) = parse_records(&fields, now);
         let found: Vec<(usize, &str)> = errors.iter().map(|e| (e.index, e.field)).collect();
         assert_eq!(
             found,

@@ -6,6 +6,8 @@
 //! that is not the expected JSON, 413 beyond the bounds, 422 listing every
 //! bad record, 409 naming the records that would change a settled day.
 
+use std::borrow::Cow;
+
 use actix_web::http::StatusCode;
 use actix_web::http::header::{AUTHORIZATION, RETRY_AFTER};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -14,14 +16,51 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::billing::usage::{self, Ingested, MAX_RECORDS};
+use crate::billing::usage::{self, Fields, Ingested, MAX_RECORDS};
 use crate::startup::AppState;
 
 /// The largest body read: 10,000 generous records.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
+/// A request as the sites send it (read without copying a field).
 #[derive(Deserialize)]
-struct UsageBody {
+struct UsageBody<'a> {
+    #[serde(borrow)]
+    site: Cow<'a, str>,
+    #[serde(borrow)]
+    records: Vec<WireRecord<'a>>,
+}
+
+#[derive(Deserialize)]
+struct WireRecord<'a> {
+    #[serde(borrow)]
+    workspace_id: Cow<'a, str>,
+    #[serde(borrow)]
+    hour: Cow<'a, str>,
+    #[serde(borrow)]
+    item: Cow<'a, str>,
+    quantity: u64,
+    #[serde(default)]
+    retention_days: Option<u64>,
+}
+
+impl WireRecord<'_> {
+    fn fields(&self) -> Fields<'_> {
+        Fields {
+            object: true,
+            workspace_id: Some(&self.workspace_id),
+            hour: Some(&self.hour),
+            item: Some(&self.item),
+            quantity: Some(self.quantity),
+            retention_days: Ok(self.retention_days),
+        }
+    }
+}
+
+/// A request with a record of another shape: read loosely, so that each bad
+/// field can be named.
+#[derive(Deserialize)]
+struct LooseBody {
     site: String,
     records: Vec<serde_json::Value>,
 }
@@ -91,26 +130,37 @@ pub async fn ingest(req: HttpRequest, payload: web::Payload, state: web::Data<Ap
         Ok(None) => return refused(StatusCode::PAYLOAD_TOO_LARGE, "the body is larger than 4 MiB"),
         Err(_) => return refused(StatusCode::BAD_REQUEST, "the body could not be read"),
     };
-    let body: UsageBody = match serde_json::from_slice(&body) {
-        Ok(body) => body,
-        Err(e) => {
-            let message = format!("expected {{\"site\", \"records\": [...]}}: {e}");
-            return refused(StatusCode::BAD_REQUEST, &message);
-        }
+    // Well-formed bodies are read typed; only a body that is not goes
+    // through JSON values, to name each bad field.
+    let typed = serde_json::from_slice::<UsageBody>(&body);
+    let loose = match &typed {
+        Ok(_) => None,
+        Err(_) => match serde_json::from_slice::<LooseBody>(&body) {
+            Ok(loose) => Some(loose),
+            Err(e) => {
+                let message = format!("expected {{\"site\", \"records\": [...]}}: {e}");
+                return refused(StatusCode::BAD_REQUEST, &message);
+            }
+        },
+    };
+    let (body_site, fields): (&str, Vec<Fields<'_>>) = match (&typed, &loose) {
+        (Ok(body), _) => (&body.site, body.records.iter().map(WireRecord::fields).collect()),
+        (Err(_), Some(loose)) => (&loose.site, loose.records.iter().map(Fields::of_value).collect()),
+        (Err(_), None) => return refused(StatusCode::BAD_REQUEST, "the body is not JSON"),
     };
     // A key is valid only for its own site.
-    if body.site != site {
+    if body_site != site {
         return refused(StatusCode::UNAUTHORIZED, "missing or wrong site ingest key");
     }
     tracing::Span::current().record("site", site.as_str());
-    tracing::Span::current().record("records", body.records.len());
-    if body.records.len() > MAX_RECORDS {
+    tracing::Span::current().record("records", fields.len());
+    if fields.len() > MAX_RECORDS {
         return refused(
             StatusCode::PAYLOAD_TOO_LARGE,
             &format!("at most {MAX_RECORDS} records per request"),
         );
     }
-    match usage::ingest(&state.pool, &site, &body.records, chrono::Utc::now()).await {
+    match usage::ingest(&state.pool, &site, &fields, chrono::Utc::now()).await {
         Ok(Ingested::Stored(counts)) => answer(StatusCode::OK, json!(counts)),
         Ok(Ingested::Invalid(errors)) => {
             answer(StatusCode::UNPROCESSABLE_ENTITY, json!({ "errors": errors }))
