@@ -208,12 +208,14 @@ pub fn due_days(now: DateTime<Utc>) -> (NaiveDate, NaiveDate) {
 }
 
 /// Settles every due day not settled yet (a missed 00:30 is caught up here),
-/// and creates next month's usage partition ahead of time.
+/// and creates this and next month's usage partitions ahead of time.
 pub async fn catch_up(pool: &DbPool, now: DateTime<Utc>) -> anyhow::Result<Vec<Settled>> {
     let (from, to) = due_days(now);
     let mut conn = pool.get().await?;
-    let next_month = business_day(now) + Duration::days(32);
-    usage_record::ensure_partition(&mut conn, next_month).await?;
+    let this_month = crate::domain::Month::of(business_day(now));
+    for month in [this_month, this_month.next()] {
+        usage_record::ensure_partition(&mut conn, month.first()).await?;
+    }
     let done = daily_bill::settled_between(&mut conn, from, to).await?;
     let mut settled = Vec::new();
     for day in from.iter_days().take_while(|d| *d <= to) {

@@ -157,6 +157,9 @@ fn method_totals(ctx: &PageContext, totals: &[DayTotal]) -> Vec<MethodTotal> {
         .collect()
 }
 
+/// How a bill was settled: method, instance, metering state.
+type SettledKey = (String, Option<String>, Option<String>);
+
 /// A bill as a row of the table, with its lines.
 pub struct BillView {
     pub day: String,
@@ -166,7 +169,41 @@ pub struct BillView {
     pub amount: String,
     pub settled_by: String,
     pub metering: Option<String>,
+    /// "Items (5)".
+    pub lines_label: String,
     pub lines: Vec<LineView>,
+}
+
+/// The words every row repeats, looked up once per page (a message lookup
+/// costs more than the rest of a row).
+pub struct Labels {
+    pub date: String,
+    pub workspace: String,
+    pub site: String,
+    pub settled_by: String,
+    pub amount: String,
+    pub item: String,
+    pub retention: String,
+    pub quantity: String,
+    pub unit_price: String,
+    pub metering: String,
+}
+
+impl Labels {
+    fn new(ctx: &PageContext) -> Self {
+        Labels {
+            date: ctx.t("bills-date"),
+            workspace: ctx.t("field-workspace-name"),
+            site: ctx.t("field-site"),
+            settled_by: ctx.t("bills-settled-by"),
+            amount: ctx.t("bills-amount"),
+            item: ctx.t("bills-item"),
+            retention: ctx.t("bills-retention"),
+            quantity: ctx.t("bills-quantity"),
+            unit_price: ctx.t("bills-unit-price"),
+            metering: ctx.t("bills-metering"),
+        }
+    }
 }
 
 /// A bill line as shown.
@@ -235,6 +272,7 @@ struct BillsPage {
     /// Why the month could not be read (then there is no view).
     month_error: Option<String>,
     view: Option<MonthView>,
+    labels: Labels,
 }
 
 impl BillsPage {
@@ -284,17 +322,41 @@ async fn month_view(
             .or_default()
             .push(line_view(ctx.lang, &line));
     }
+    // Each distinct label once: a page repeats a handful on 50 rows.
+    let mut words: HashMap<SettledKey, (String, Option<String>)> = HashMap::new();
+    let mut counted: HashMap<usize, String> = HashMap::new();
     let bills = rows
         .into_iter()
-        .map(|r| BillView {
-            day: r.day.to_string(),
-            settled_by: settled_by(ctx, &r.settled_by, r.ali_uid.as_deref(), r.instance_id.as_deref()),
-            metering: metering_label(ctx, r.metering_state.as_deref()),
-            lines: lines.remove(&r.id).unwrap_or_default(),
-            amount: cny(r.amount),
-            workspace_id: r.workspace_id,
-            workspace_name: r.workspace_name,
-            site: r.site,
+        .map(|r| {
+            let key = (
+                r.settled_by.clone(),
+                r.instance_id.clone(),
+                r.metering_state.clone(),
+            );
+            let (settled, metering) = words
+                .entry(key)
+                .or_insert_with(|| {
+                    (
+                        settled_by(ctx, &r.settled_by, r.ali_uid.as_deref(), r.instance_id.as_deref()),
+                        metering_label(ctx, r.metering_state.as_deref()),
+                    )
+                })
+                .clone();
+            let lines = lines.remove(&r.id).unwrap_or_default();
+            BillView {
+                day: r.day.to_string(),
+                settled_by: settled,
+                metering,
+                lines_label: counted
+                    .entry(lines.len())
+                    .or_insert_with_key(|n| ctx.t1("bills-lines", "count", n))
+                    .clone(),
+                lines,
+                amount: cny(r.amount),
+                workspace_id: r.workspace_id,
+                workspace_name: r.workspace_name,
+                site: r.site,
+            }
         })
         .collect();
     Ok(MonthView {
@@ -354,6 +416,7 @@ pub async fn bills(
             sites,
             month_error,
             view,
+            labels: Labels::new(&ctx),
             ctx,
         },
     )

@@ -2,6 +2,8 @@
 //! newest first, and how to top up (by bank transfer; online payment is not
 //! offered).
 
+use std::collections::HashMap;
+
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -44,9 +46,11 @@ struct WalletPage {
     page: i64,
     pages: i64,
     bank: BankTransfer,
+    /// The column labels, looked up once (each row repeats them).
+    labels: [String; 5],
 }
 
-fn view(ctx: &PageContext, line: WalletLine) -> EntryView {
+fn view(ctx: &PageContext, kinds: &mut HashMap<String, String>, line: WalletLine) -> EntryView {
     let entry = line.entry;
     let what = match (entry.kind.as_str(), line.bill_day) {
         ("charge", Some(day)) => crate::i18n::t_args(
@@ -61,7 +65,10 @@ fn view(ctx: &PageContext, line: WalletLine) -> EntryView {
     };
     EntryView {
         when: crate::time::shanghai_minute(entry.created_at),
-        kind: ctx.t(&format!("wallet-kind-{}", entry.kind)),
+        kind: kinds
+            .entry(entry.kind.clone())
+            .or_insert_with_key(|kind| ctx.t(&format!("wallet-kind-{kind}")))
+            .clone(),
         negative: entry.amount.is_sign_negative(),
         amount: signed_cny(entry.amount),
         what,
@@ -89,7 +96,19 @@ pub async fn wallet(
         page_of(&mut conn, account_id.0, (page - 1) * PAGE_SIZE, PAGE_SIZE).await?
     };
     let balance = *balance;
-    let entries = lines.into_iter().map(|line| view(&ctx, line)).collect();
+    let mut kinds = HashMap::new();
+    let entries = lines
+        .into_iter()
+        .map(|line| view(&ctx, &mut kinds, line))
+        .collect();
+    let labels = [
+        "history-when",
+        "wallet-kind",
+        "wallet-what",
+        "bills-amount",
+        "wallet-balance-after",
+    ]
+    .map(|k| ctx.t(k));
     ok(&WalletPage {
         section: "wallet",
         balance: cny(balance.0),
@@ -98,6 +117,7 @@ pub async fn wallet(
         page,
         pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
         bank: state.settings.billing.bank.clone(),
+        labels,
         ctx,
     })
 }
