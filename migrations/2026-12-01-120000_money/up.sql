@@ -148,7 +148,9 @@ CREATE TABLE daily_bills (
     UNIQUE (workspace_id, day),
     CHECK ((settled_by = 'aliyun') = (aliyun_instance_id IS NOT NULL))
 );
-CREATE INDEX daily_bills_account_day_idx ON daily_bills (account_id, day);
+-- Covering: a month's sums per day and method read the index alone.
+CREATE INDEX daily_bills_account_day_idx ON daily_bills (account_id, day)
+    INCLUDE (settled_by, aliyun_instance_id, amount, workspace_id);
 
 -- The bill's lines: quantity / unit_size x unit_price, rounded half-up to
 -- 0.01 CNY per line (src/billing/pricing.rs).

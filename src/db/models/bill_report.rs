@@ -3,12 +3,12 @@
 //! Every query is scoped to one account.
 
 use chrono::NaiveDate;
-use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
-use diesel::sql_types::{Array, BigInt, Date, Int4, Int8, Nullable, Numeric, Text};
+use diesel::sql_types::{BigInt, Date, Int4, Int8, Nullable, Numeric, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
+
+use crate::db::prepared::{Bind, Prepared};
 
 /// Which of an account's bills: days in [`from`, `to`], optionally one
 /// workspace, one site, one settlement method.
@@ -22,28 +22,44 @@ pub struct BillFilter {
     pub method: Option<String>,
 }
 
-/// The joins and conditions every query shares ($1-$6 are the filter).
-const FILTERED: &str = r#"
-    FROM daily_bills b
-    JOIN workspaces w ON w.id = b.workspace_id
-    LEFT JOIN aliyun_instances i ON i.instance_id = b.aliyun_instance_id
-    LEFT JOIN metering_windows mw ON mw.instance_id = b.aliyun_instance_id AND mw.day = b.day
-    WHERE b.account_id = $1 AND b.day BETWEEN $2 AND $3
-      AND ($4::text IS NULL OR b.workspace_id = $4)
-      AND ($5::text IS NULL OR w.site = $5)
-      AND ($6::text IS NULL OR b.settled_by = $6)
-"#;
+/// The filter's conditions on `daily_bills b` (binds: [`filter_binds`]).
+macro_rules! where_filter {
+    () => {
+        " WHERE b.account_id = $? AND b.day BETWEEN $? AND $? \
+          AND ($?::text IS NULL OR b.workspace_id = $?) \
+          AND ($?::text IS NULL OR b.workspace_id IN \
+               (SELECT ws.id FROM workspaces ws WHERE ws.account_id = $? AND ws.site = $?)) \
+          AND ($?::text IS NULL OR b.settled_by = $?) "
+    };
+}
 
-/// `sql` (which uses [`FILTERED`]) with the filter bound as $1-$6.
-fn filtered(sql: String, filter: &BillFilter) -> BoxedSqlQuery<'_, Pg, SqlQuery> {
-    diesel::sql_query(sql)
-        .into_boxed()
-        .bind::<Int8, _>(filter.account_id)
-        .bind::<Date, _>(filter.from)
-        .bind::<Date, _>(filter.to)
-        .bind::<Nullable<Text>, _>(filter.workspace_id.as_deref())
-        .bind::<Nullable<Text>, _>(filter.site.as_deref())
-        .bind::<Nullable<Text>, _>(filter.method.as_deref())
+/// The binds of `where_filter!`, in its order.
+fn filter_binds(filter: &BillFilter) -> Vec<Bind<'_>> {
+    let (workspace, site, method) = (
+        Bind::OptionalText(filter.workspace_id.as_deref()),
+        Bind::OptionalText(filter.site.as_deref()),
+        Bind::OptionalText(filter.method.as_deref()),
+    );
+    vec![
+        Bind::BigInt(filter.account_id),
+        Bind::Date(filter.from),
+        Bind::Date(filter.to),
+        workspace,
+        workspace,
+        site,
+        Bind::BigInt(filter.account_id),
+        site,
+        method,
+        method,
+    ]
+}
+
+/// How a bill was settled, joined to `daily_bills b` or to day totals `b`.
+macro_rules! settlement_joins {
+    () => {
+        " LEFT JOIN aliyun_instances i ON i.instance_id = b.aliyun_instance_id \
+          LEFT JOIN metering_windows mw ON mw.instance_id = b.aliyun_instance_id AND mw.day = b.day "
+    };
 }
 
 /// The bills of one day settled one way (one instance, or the Billing
@@ -67,14 +83,21 @@ pub struct DayTotal {
     pub bills: i64,
 }
 
-/// The filter's bills summed per day and method, oldest day first.
+/// The filter's bills summed per day and method, oldest day first (summed
+/// first, from the covering index, then joined: a month has at most a few
+/// dozen such sums, and thousands of bills).
 pub async fn day_totals(conn: &mut AsyncPgConnection, filter: &BillFilter) -> QueryResult<Vec<DayTotal>> {
-    let sql = format!(
-        "SELECT b.day, b.settled_by, b.aliyun_instance_id AS instance_id, i.ali_uid, mw.state AS metering_state, \
-         sum(b.amount) AS amount, count(*) AS bills {FILTERED} \
-         GROUP BY b.day, b.settled_by, b.aliyun_instance_id, i.ali_uid, mw.state ORDER BY b.day, b.aliyun_instance_id"
+    const SQL: &str = concat!(
+        "WITH sums AS (SELECT b.day, b.settled_by, b.aliyun_instance_id, sum(b.amount) AS amount, count(*) AS bills \
+         FROM daily_bills b",
+        where_filter!(),
+        "GROUP BY b.day, b.settled_by, b.aliyun_instance_id) \
+         SELECT b.day, b.settled_by, b.aliyun_instance_id AS instance_id, i.ali_uid, mw.state AS metering_state, \
+         b.amount, b.bills FROM sums b",
+        settlement_joins!(),
+        "ORDER BY b.day, b.aliyun_instance_id"
     );
-    filtered(sql, filter).load(conn).await
+    Prepared::new(SQL, filter_binds(filter)).load(conn).await
 }
 
 /// A workspace's bill of a day, with how it was settled.
@@ -109,16 +132,17 @@ pub async fn bills_page(
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<BillRow>> {
-    let sql = format!(
+    const SQL: &str = concat!(
         "SELECT b.id, b.day, b.workspace_id, w.name AS workspace_name, w.site, b.amount, b.settled_by, \
-         b.aliyun_instance_id AS instance_id, i.ali_uid, mw.state AS metering_state {FILTERED} \
-         ORDER BY b.day DESC, w.name, b.workspace_id OFFSET $7 LIMIT $8"
+         b.aliyun_instance_id AS instance_id, i.ali_uid, mw.state AS metering_state \
+         FROM daily_bills b JOIN workspaces w ON w.id = b.workspace_id",
+        settlement_joins!(),
+        where_filter!(),
+        "ORDER BY b.day DESC, w.name, b.workspace_id OFFSET $? LIMIT $?"
     );
-    filtered(sql, filter)
-        .bind::<BigInt, _>(offset)
-        .bind::<BigInt, _>(limit)
-        .load(conn)
-        .await
+    let mut binds = filter_binds(filter);
+    binds.extend([Bind::BigInt(offset), Bind::BigInt(limit)]);
+    Prepared::new(SQL, binds).load(conn).await
 }
 
 /// A bill line with its item's names.
@@ -149,17 +173,23 @@ pub struct LineRow {
     pub amount: Decimal,
 }
 
-const LINE_COLUMNS: &str = "l.bill_id, l.item, pi.name_en, pi.name_zh, pi.unit_en, pi.unit_zh, \
-     l.retention_days, l.quantity, l.unit_size, l.unit_price, l.amount";
+/// The columns of a [`LineRow`] from `bill_lines l` and `price_items pi`.
+macro_rules! line_columns {
+    () => {
+        "l.bill_id, l.item, pi.name_en, pi.name_zh, pi.unit_en, pi.unit_zh, \
+         l.retention_days, l.quantity, l.unit_size, l.unit_price, l.amount"
+    };
+}
 
 /// The lines of `bill_ids`, in price-list order.
 pub async fn lines_of(conn: &mut AsyncPgConnection, bill_ids: &[i64]) -> QueryResult<Vec<LineRow>> {
-    let sql = format!(
-        "SELECT {LINE_COLUMNS} FROM bill_lines l JOIN price_items pi ON pi.item = l.item \
-         WHERE l.bill_id = ANY($1) ORDER BY l.bill_id, pi.position, l.retention_days"
+    const SQL: &str = concat!(
+        "SELECT ",
+        line_columns!(),
+        " FROM bill_lines l JOIN price_items pi ON pi.item = l.item \
+         WHERE l.bill_id = ANY($?) ORDER BY l.bill_id, pi.position, l.retention_days"
     );
-    diesel::sql_query(sql)
-        .bind::<Array<Int8>, _>(bill_ids)
+    Prepared::new(SQL, vec![Bind::BigIntArray(bill_ids)])
         .load(conn)
         .await
 }
@@ -185,16 +215,16 @@ pub struct ExportRow {
 
 /// Every line of the filter's bills, oldest day first.
 pub async fn export_rows(conn: &mut AsyncPgConnection, filter: &BillFilter) -> QueryResult<Vec<ExportRow>> {
-    let sql = format!(
+    const SQL: &str = concat!(
         "SELECT b.day, b.workspace_id, w.name AS workspace_name, w.site, b.settled_by, \
-         b.aliyun_instance_id AS instance_id, {LINE_COLUMNS} {FILTERED_LINES} ORDER BY b.day, w.name, b.workspace_id, pi.position, l.retention_days",
-        FILTERED_LINES = FILTERED.replacen(
-            "FROM daily_bills b",
-            "FROM bill_lines l JOIN price_items pi ON pi.item = l.item JOIN daily_bills b ON b.id = l.bill_id",
-            1
-        )
+         b.aliyun_instance_id AS instance_id, ",
+        line_columns!(),
+        " FROM bill_lines l JOIN price_items pi ON pi.item = l.item \
+         JOIN daily_bills b ON b.id = l.bill_id JOIN workspaces w ON w.id = b.workspace_id",
+        where_filter!(),
+        "ORDER BY b.day, w.name, b.workspace_id, pi.position, l.retention_days"
     );
-    filtered(sql, filter).load(conn).await
+    Prepared::new(SQL, filter_binds(filter)).load(conn).await
 }
 
 /// An account's bills of this month so far and of yesterday, per method.
@@ -215,16 +245,17 @@ pub async fn recent_totals(
     month_start: NaiveDate,
     yesterday: NaiveDate,
 ) -> QueryResult<Vec<RecentTotals>> {
-    diesel::sql_query(
-        "SELECT b.settled_by, \
-         coalesce(sum(b.amount) FILTER (WHERE b.day >= $2), 0) AS month, \
-         coalesce(sum(b.amount) FILTER (WHERE b.day = $3), 0) AS yesterday \
-         FROM daily_bills b WHERE b.account_id = $1 AND b.day >= least($2, $3) \
-         GROUP BY b.settled_by ORDER BY b.settled_by",
-    )
-    .bind::<Int8, _>(account_id)
-    .bind::<Date, _>(month_start)
-    .bind::<Date, _>(yesterday)
-    .load(conn)
-    .await
+    const SQL: &str = "SELECT b.settled_by, \
+         coalesce(sum(b.amount) FILTER (WHERE b.day >= $?), 0) AS month, \
+         coalesce(sum(b.amount) FILTER (WHERE b.day = $?), 0) AS yesterday \
+         FROM daily_bills b WHERE b.account_id = $? AND b.day >= least($?, $?) \
+         GROUP BY b.settled_by ORDER BY b.settled_by";
+    let binds = vec![
+        Bind::Date(month_start),
+        Bind::Date(yesterday),
+        Bind::BigInt(account_id),
+        Bind::Date(month_start),
+        Bind::Date(yesterday),
+    ];
+    Prepared::new(SQL, binds).load(conn).await
 }
