@@ -182,6 +182,23 @@ impl FormErrors {
     }
 }
 
+/// `?page=N` of a paged list.
+#[derive(serde::Deserialize)]
+pub struct PageQuery {
+    page: Option<String>,
+}
+
+impl PageQuery {
+    /// The page asked for; a malformed or missing number is the first page.
+    pub fn number(&self) -> i64 {
+        self.page
+            .as_deref()
+            .and_then(|p| p.parse::<i64>().ok())
+            .filter(|p| *p >= 1)
+            .unwrap_or(1)
+    }
+}
+
 /// Renders `page` with `status` as HTML.
 pub fn render(status: StatusCode, page: &impl Template) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::build(status)

@@ -6,9 +6,7 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 
 use crate::helpers::{TestApp, spawn_app, test_settings};
-use crate::money_helpers::{days_ago, hour_of, instant, money_app, record, succeeded, worked_example};
-
-const UID: &str = "1234567890123456";
+use crate::money_helpers::{UID, days_ago, hour_of, instant, money_app, record, succeeded, worked_example};
 
 fn cny(s: &str) -> Decimal {
     s.parse().unwrap()

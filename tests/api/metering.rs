@@ -6,9 +6,7 @@ use serde_json::json;
 use billing_center::marketplace::metering::{MeteringConfig, push_due, sweep};
 
 use crate::helpers::TestApp;
-use crate::money_helpers::{days_ago, failed, hour_of, money_app, record, succeeded};
-
-const UID: &str = "1234567890123456";
+use crate::money_helpers::{UID, days_ago, failed, hour_of, money_app, record, succeeded};
 
 /// An instance settling one workspace with ¥3.00 of usage on `day`, settled.
 async fn one_window(app: &TestApp, day: chrono::NaiveDate) -> String {

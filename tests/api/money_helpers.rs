@@ -10,6 +10,9 @@ use billing_center::billing::usage::business_day;
 
 use crate::helpers::{TestAccount, TestApp, run_cli, spawn_app_with};
 
+/// The buyer's Alibaba Cloud account ID in the money tests.
+pub const UID: &str = "1234567890123456";
+
 /// The development ingest key of a site.
 pub fn key_of(site: &str) -> String {
     format!("sandbox-ingest-{site}")
@@ -212,4 +215,39 @@ pub fn succeeded(out: &std::process::Output) -> String {
 pub fn failed(out: &std::process::Output) -> String {
     assert!(!out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Alice's two workspaces, settled two ways, with their month.
+pub struct Billed {
+    pub direct: String,
+    pub aliyun: String,
+    pub instance: String,
+    pub month: billing_center::domain::Month,
+}
+
+/// Alice with a Billing Center workspace "Production" (cn1) and one settled by
+/// an Alibaba instance, "Hong Kong" (cn6), each billed the worked example
+/// (¥13.40) yesterday: settled, and the metering window confirmed.
+pub async fn two_methods_billed(app: &TestApp) -> Billed {
+    let alice = app.create_account("alice").await;
+    let instance = app.claimed_instance(&alice, UID).await;
+    let direct = app.workspace(&alice, "cn1", None).await;
+    let aliyun = app.workspace(&alice, "cn6", Some(&instance)).await;
+    for (id, name) in [(&direct, "Production"), (&aliyun, "Hong Kong")] {
+        app.execute(&format!(
+            "UPDATE workspaces SET name = '{name}' WHERE id = '{id}'"
+        ))
+        .await;
+    }
+    let day = days_ago(1);
+    app.ingest("cn1", worked_example(&direct, day)).await;
+    app.ingest("cn6", worked_example(&aliyun, day)).await;
+    app.settle(day).await;
+    app.wait_for_windows("confirmed", 1).await;
+    Billed {
+        direct,
+        aliyun,
+        instance,
+        month: billing_center::domain::Month::of(day),
+    }
 }

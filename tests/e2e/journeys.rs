@@ -278,7 +278,7 @@ async fn j5_cancellation() {
 /// top-up. Every page at desktop and phone width.
 #[tokio::test]
 async fn j6_bills_and_wallet() {
-    use crate::money_helpers::{FAST_METERING, days_ago, succeeded, worked_example};
+    use crate::money_helpers::{FAST_METERING, days_ago, succeeded, two_methods_billed};
     let bank = [
         ("APP_BANK_PAYEE", "Guance Technology Co., Ltd."),
         ("APP_BANK_NAME", "Bank of Hangzhou, Xihu branch"),
@@ -286,24 +286,9 @@ async fn j6_bills_and_wallet() {
     ];
     let settings: Vec<(&str, &str)> = FAST_METERING.iter().chain(&bank).copied().collect();
     let app = crate::helpers::spawn_app_with(&settings).await;
-    let alice = app.create_account("alice").await;
-    let instance = app.claimed_instance(&alice, "1234567890123456").await;
-    let direct = app.workspace(&alice, "cn1", None).await;
-    let aliyun = app.workspace(&alice, "cn6", Some(&instance)).await;
-    app.execute(&format!(
-        "UPDATE workspaces SET name = 'Production' WHERE id = '{direct}'"
-    ))
-    .await;
-    app.execute(&format!(
-        "UPDATE workspaces SET name = 'Hong Kong' WHERE id = '{aliyun}'"
-    ))
-    .await;
+    let billed = two_methods_billed(&app).await;
+    let (direct, instance, month) = (billed.direct, billed.instance, billed.month);
     let day = days_ago(1);
-    app.ingest("cn1", worked_example(&direct, day)).await;
-    app.ingest("cn6", worked_example(&aliyun, day)).await;
-    app.settle(day).await;
-    app.wait_for_windows("confirmed", 1).await;
-    let month = billing_center::domain::Month::of(day);
     let Some(mut b) = Browser::start("j6-bills-and-wallet").await else {
         return;
     };

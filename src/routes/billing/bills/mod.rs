@@ -21,8 +21,8 @@ use crate::error::AppError;
 use crate::page::{PageContext, render};
 use crate::startup::AppState;
 
-/// Bills per page.
-const PAGE_SIZE: i64 = 50;
+/// Bills per page: each carries its item lines, so a page stays small.
+const PAGE_SIZE: i64 = 20;
 
 /// The query of the page and of the export.
 #[derive(Deserialize)]

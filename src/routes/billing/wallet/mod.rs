@@ -6,24 +6,18 @@ use std::collections::HashMap;
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use serde::Deserialize;
 
 use crate::auth::guard::AccountId;
 use crate::billing::ledger::CashBalance;
 use crate::db::models::ledger_entry::{WalletLine, page_of};
 use crate::domain::{cny, signed_cny};
 use crate::error::AppError;
-use crate::page::{PageContext, ok};
+use crate::page::{PageContext, PageQuery, ok};
 use crate::settings::BankTransfer;
 use crate::startup::AppState;
 
 /// Entries per page.
 const PAGE_SIZE: i64 = 20;
-
-#[derive(Deserialize)]
-pub struct PageQuery {
-    page: Option<String>,
-}
 
 /// An entry as the wallet shows it.
 pub struct EntryView {
@@ -84,13 +78,7 @@ pub async fn wallet(
     balance: web::ReqData<CashBalance>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    // A malformed page number shows the first page.
-    let page = query
-        .page
-        .as_deref()
-        .and_then(|p| p.parse::<i64>().ok())
-        .filter(|p| *p >= 1)
-        .unwrap_or(1);
+    let page = query.number();
     let (total, lines) = {
         let mut conn = state.pool.get().await?;
         page_of(&mut conn, account_id.0, (page - 1) * PAGE_SIZE, PAGE_SIZE).await?
