@@ -84,7 +84,7 @@ async fn a_connection_that_never_opened_is_retried() {
 
 #[tokio::test]
 async fn a_push_that_times_out_after_being_recorded_is_unknown_and_never_sent_again() {
-    let app = money_app(&[("APP_ALIYUN_OPENAPI_TIMEOUT_MS", "500")]).await;
+    let app = money_app(&[("APP_ALIYUN_OPENAPI_TIMEOUT_MS", "2000")]).await;
     app.market_faults(json!({ "metering_time_out_after_recording": 1 }))
         .await;
     let instance = one_window(&app, days_ago(1)).await;
@@ -146,6 +146,13 @@ async fn a_window_still_waiting_for_a_retry_at_the_cut_off_becomes_late() {
     let app = money_app(&[("APP_METERING_POLL_MS", "600000")]).await;
     let day = days_ago(1);
     one_window(&app, day).await;
+    // Settled at 00:30, before its cut-off (whatever the hour of this test).
+    let cutoff = billing_center::billing::daily_bills::bounds(day).cutoff;
+    app.execute(&format!(
+        "UPDATE metering_windows SET created_at = '{}'",
+        (cutoff - chrono::Duration::minutes(89)).to_rfc3339()
+    ))
+    .await;
     // Throttled at the first push, the window waits for its retry...
     app.market_faults(json!({ "metering_throttle": 1 })).await;
     let config = MeteringConfig::from_settings(&crate::helpers::test_settings(&app.database_url, &[]));
@@ -158,7 +165,6 @@ async fn a_window_still_waiting_for_a_retry_at_the_cut_off_becomes_late() {
         1
     );
     // ... when 01:59 the next day comes.
-    let cutoff = billing_center::billing::daily_bills::bounds(day).cutoff;
     sweep(&app.pool, &config, cutoff + chrono::Duration::minutes(1))
         .await
         .unwrap();

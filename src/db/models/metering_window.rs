@@ -153,13 +153,17 @@ pub async fn record(
     .map(|n| n == 1)
 }
 
-/// Pending windows whose cut-off passed become `late` (returned, for the alert).
+/// Pending windows whose cut-off passed become `late` (returned, for the
+/// alert). Only those opened before their cut-off: a day settled after it
+/// (caught up, or settled by hand) is still pushed once, and the
+/// marketplace's answer decides.
 pub async fn mark_late(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> QueryResult<Vec<MeteringWindow>> {
     use metering_windows::dsl as w;
     diesel::update(
         w::metering_windows
             .filter(w::state.eq("pending"))
-            .filter(w::cutoff.lt(now)),
+            .filter(w::cutoff.lt(now))
+            .filter(w::created_at.lt(w::cutoff.assume_not_null())),
     )
     .set((
         w::state.eq("late"),
