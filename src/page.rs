@@ -26,6 +26,8 @@ pub struct PageContext {
     pub username: Option<String>,
     /// Workspaces in grace or locked (Billing Center pages only).
     pub alerts: Vec<crate::auth::guard::WorkspaceAlert>,
+    /// The negative balance, shown (Billing Center pages only).
+    pub arrears: Option<String>,
     /// The request, for the form token (none on error pages).
     request: Option<HttpRequest>,
 }
@@ -39,6 +41,7 @@ impl PageContext {
             path: req.uri().path_and_query().map_or("/", |p| p.as_str()).to_string(),
             username: None,
             alerts: Vec::new(),
+            arrears: None,
             request: None,
         }
     }
@@ -139,9 +142,15 @@ impl FromRequest for PageContext {
             .get::<crate::auth::guard::WorkspaceAlerts>()
             .map(|a| a.0.clone())
             .unwrap_or_default();
+        let arrears = req
+            .extensions()
+            .get::<crate::billing::ledger::CashBalance>()
+            .and_then(|b| b.arrears())
+            .map(crate::domain::cny);
         ready(Ok(PageContext {
             username,
             alerts,
+            arrears,
             request: Some(req.clone()),
             ..PageContext::anonymous(req)
         }))
@@ -174,6 +183,23 @@ impl FormErrors {
     /// Every (field, message).
     pub fn iter(&self) -> impl Iterator<Item = &(&'static str, String)> {
         self.0.iter()
+    }
+}
+
+/// `?page=N` of a paged list.
+#[derive(serde::Deserialize)]
+pub struct PageQuery {
+    page: Option<String>,
+}
+
+impl PageQuery {
+    /// The page asked for; a malformed or missing number is the first page.
+    pub fn number(&self) -> i64 {
+        self.page
+            .as_deref()
+            .and_then(|p| p.parse::<i64>().ok())
+            .filter(|p| *p >= 1)
+            .unwrap_or(1)
     }
 }
 

@@ -44,6 +44,7 @@ pub struct Settings {
     pub brand_name: String,
     pub aliyun: AliyunSettings,
     pub site_ingest_keys: HashMap<String, SecretString>,
+    pub billing: BillingSettings,
     pub auth: AuthSettings,
     pub outbox: OutboxSettings,
     /// Trust `X-Forwarded-For` from a reverse proxy for the client address.
@@ -76,6 +77,35 @@ pub struct AliyunSettings {
     pub openapi_timeout: Duration,
     /// How often the reconciler runs.
     pub reconcile_interval: Duration,
+}
+
+/// Daily settlement, metering and the wallet.
+#[derive(Clone, Debug)]
+pub struct BillingSettings {
+    /// Settle each day at 00:30 Asia/Shanghai (and catch up at start-up).
+    pub schedule: bool,
+    /// `meteringAssit` of the `Unit` entity pushed to Alibaba Cloud.
+    pub metering_assit: String,
+    /// How often the metering pusher looks for due windows.
+    pub metering_poll: Duration,
+    /// The marketplace's interval between two pushes of one instance (and
+    /// the first retry's wait).
+    pub metering_interval: Duration,
+    /// The simulated marketplace refuses pushes after its cut-off.
+    pub sandbox_metering_cutoff: bool,
+    /// The simulated marketplace's interval between two pushes of one instance.
+    pub sandbox_metering_interval: Duration,
+    /// Where customers send top-ups.
+    pub bank: BankTransfer,
+}
+
+/// The bank account top-ups are transferred to (the wallet page shows it;
+/// unset, the page refers customers to their account manager).
+#[derive(Clone, Debug, Default)]
+pub struct BankTransfer {
+    pub payee: Option<String>,
+    pub bank: Option<String>,
+    pub account: Option<String>,
 }
 
 /// Password hashing and login throttling.
@@ -180,6 +210,20 @@ impl Settings {
             openapi_timeout: millis(&var, "APP_ALIYUN_OPENAPI_TIMEOUT_MS", 5_000)?,
             reconcile_interval: secs(&var, "APP_RECONCILE_INTERVAL_SECS", 600)?,
         };
+        let billing = BillingSettings {
+            schedule: flag(&var, "APP_SETTLEMENT_SCHEDULE", true)?,
+            metering_assit: var("APP_ALIYUN_METERING_ASSIT")
+                .unwrap_or_else(|| format!("{}-Unit-1", aliyun.product_code)),
+            metering_poll: millis(&var, "APP_METERING_POLL_MS", 5_000)?,
+            metering_interval: millis(&var, "APP_METERING_INTERVAL_MS", 60_000)?,
+            sandbox_metering_cutoff: flag(&var, "APP_SANDBOX_METERING_CUTOFF", true)?,
+            sandbox_metering_interval: millis(&var, "APP_SANDBOX_METERING_INTERVAL_MS", 60_000)?,
+            bank: BankTransfer {
+                payee: var("APP_BANK_PAYEE"),
+                bank: var("APP_BANK_NAME"),
+                account: var("APP_BANK_ACCOUNT"),
+            },
+        };
         let settings = Settings {
             env,
             database_url: SecretString::from(
@@ -204,6 +248,7 @@ impl Settings {
             brand_name: var("APP_BRAND_NAME").unwrap_or_else(|| "Guance".into()),
             aliyun,
             site_ingest_keys: ingest_keys(var("APP_SITE_INGEST_KEYS"))?,
+            billing,
             auth: AuthSettings {
                 // One core stays free for pages while logins saturate hashing.
                 hash_concurrency: number(

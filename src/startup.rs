@@ -238,6 +238,15 @@ impl Application {
             self.clock.clone(),
             self.settings.sweep_interval,
         ));
+        if self.settings.billing.schedule {
+            tokio::spawn(crate::billing::daily_bills::run(self.pool.clone()));
+        }
+        tokio::spawn(crate::marketplace::metering::run(
+            self.pool.clone(),
+            self.market.clone(),
+            crate::marketplace::metering::MeteringConfig::from_settings(&self.settings),
+            self.settings.billing.metering_poll,
+        ));
         tokio::spawn(crate::marketplace::reconciler::run(
             crate::marketplace::reconciler::Reconciler {
                 pool: self.pool.clone(),

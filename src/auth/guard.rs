@@ -34,18 +34,23 @@ pub struct WorkspaceAlert {
 #[derive(Clone, Debug, Default)]
 pub struct WorkspaceAlerts(pub Vec<WorkspaceAlert>);
 
-/// The account and its alerts: one query in the usual case (no workspace
-/// needs attention), two otherwise. `None` when the account is gone.
-async fn load(req: &ServiceRequest, account_id: i64) -> Result<Option<(Account, WorkspaceAlerts)>, AppError> {
+/// The account, its alerts and cash balance: one query in the usual case (no
+/// workspace needs attention), two otherwise. `None` when the account is gone.
+async fn load(
+    req: &ServiceRequest,
+    account_id: i64,
+) -> Result<Option<(Account, WorkspaceAlerts, crate::billing::ledger::CashBalance)>, AppError> {
     let state = req
         .app_data::<actix_web::web::Data<AppState>>()
         .ok_or_else(|| anyhow::anyhow!("the application state is missing"))?;
     let mut conn = state.pool.get().await?;
-    let Some((account, attention)) = Account::find_with_attention(&mut conn, account_id).await? else {
+    let Some((account, attention, balance)) = Account::find_with_attention(&mut conn, account_id).await?
+    else {
         return Ok(None);
     };
+    let balance = crate::billing::ledger::CashBalance(balance.unwrap_or_default());
     if !attention {
-        return Ok(Some((account, WorkspaceAlerts::default())));
+        return Ok(Some((account, WorkspaceAlerts::default(), balance)));
     }
     let alerts = Workspace::needing_attention(&mut conn, account_id)
         .await?
@@ -56,7 +61,7 @@ async fn load(req: &ServiceRequest, account_id: i64) -> Result<Option<(Account, 
             name: w.name,
         })
         .collect();
-    Ok(Some((account, WorkspaceAlerts(alerts))))
+    Ok(Some((account, WorkspaceAlerts(alerts), balance)))
 }
 
 /// Lets the request through with its [`AccountId`] and [`CurrentAccount`], or
@@ -83,10 +88,11 @@ pub async fn require_login(
         return Ok(req.into_response(response));
     };
     match load(&req, id).await {
-        Ok(Some((account, alerts))) => {
+        Ok(Some((account, alerts, balance))) => {
             req.extensions_mut().insert(AccountId(id));
             req.extensions_mut().insert(CurrentAccount(account));
             req.extensions_mut().insert(alerts);
+            req.extensions_mut().insert(balance);
             next.call(req).await.map(ServiceResponse::map_into_boxed_body)
         }
         // The account was deleted under a live session: log in again.

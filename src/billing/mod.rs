@@ -3,10 +3,14 @@
 //! reconciler.
 
 pub mod binding;
+pub mod daily_bills;
 pub mod instances;
+pub mod ledger;
 pub mod notices;
+pub mod pricing;
 pub mod registration;
 pub mod settlement;
+pub mod usage;
 
 pub use instances::{on_instance_expired, on_instance_released};
 

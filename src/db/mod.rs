@@ -2,6 +2,7 @@
 //! migrations.
 
 pub mod models;
+pub mod prepared;
 pub mod schema;
 pub mod single_flight;
 

@@ -36,6 +36,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    bill_lines (bill_id, item, retention_days) {
+        bill_id -> Int8,
+        item -> Text,
+        retention_days -> Int4,
+        quantity -> Int8,
+        unit_size -> Int8,
+        unit_price -> Numeric,
+        amount -> Numeric,
+    }
+}
+
+diesel::table! {
     console_users (id) {
         id -> Int8,
         site -> Text,
@@ -44,6 +56,19 @@ diesel::table! {
         phone -> Text,
         password_hash -> Text,
         company_name -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    daily_bills (id) {
+        id -> Int8,
+        day -> Date,
+        workspace_id -> Text,
+        account_id -> Int8,
+        amount -> Numeric,
+        settled_by -> Text,
+        aliyun_instance_id -> Nullable<Text>,
         created_at -> Timestamptz,
     }
 }
@@ -95,10 +120,44 @@ diesel::table! {
 }
 
 diesel::table! {
+    ledger_entries (id) {
+        id -> Int8,
+        account_id -> Int8,
+        kind -> Text,
+        amount -> Numeric,
+        balance_after -> Numeric,
+        bill_id -> Nullable<Int8>,
+        reference -> Nullable<Text>,
+        actor -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     login_throttle (key) {
         key -> Text,
         failures -> Int4,
         blocked_until -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    metering_windows (instance_id, day) {
+        instance_id -> Text,
+        day -> Date,
+        amount_cents -> Int8,
+        start_time -> Int8,
+        end_time -> Int8,
+        cutoff -> Nullable<Timestamptz>,
+        state -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+        request_id -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        resolved_by -> Nullable<Text>,
+        created_at -> Timestamptz,
         updated_at -> Timestamptz,
     }
 }
@@ -137,6 +196,29 @@ diesel::table! {
 }
 
 diesel::table! {
+    price_items (item) {
+        item -> Text,
+        name_en -> Text,
+        name_zh -> Text,
+        unit_size -> Int8,
+        unit_en -> Text,
+        unit_zh -> Text,
+        tiered -> Bool,
+        position -> Int4,
+    }
+}
+
+diesel::table! {
+    prices (item, retention_days, valid_from) {
+        item -> Text,
+        retention_days -> Int4,
+        unit_price -> Numeric,
+        valid_from -> Date,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     rate_limits (key) {
         key -> Text,
         hits -> Int4,
@@ -152,6 +234,15 @@ diesel::table! {
         created_at -> Timestamptz,
         expires_at -> Timestamptz,
         absolute_expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    settled_days (day) {
+        day -> Date,
+        bills -> Int4,
+        total -> Numeric,
+        settled_at -> Timestamptz,
     }
 }
 
@@ -201,6 +292,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    usage_records (hour, workspace_id, item) {
+        hour -> Timestamptz,
+        workspace_id -> Text,
+        item -> Text,
+        quantity -> Int8,
+        retention_days -> Int4,
+        replaced -> Bool,
+        received_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     workspaces (id) {
         id -> Text,
         name -> Text,
@@ -217,11 +320,22 @@ diesel::table! {
 }
 
 diesel::joinable!(aliyun_instances -> accounts (claimed_by));
+diesel::joinable!(bill_lines -> daily_bills (bill_id));
+diesel::joinable!(bill_lines -> price_items (item));
 diesel::joinable!(console_users -> sites (site));
+diesel::joinable!(daily_bills -> accounts (account_id));
+diesel::joinable!(daily_bills -> aliyun_instances (aliyun_instance_id));
+diesel::joinable!(daily_bills -> settled_days (day));
+diesel::joinable!(daily_bills -> workspaces (workspace_id));
 diesel::joinable!(form_submissions -> accounts (account_id));
+diesel::joinable!(ledger_entries -> accounts (account_id));
+diesel::joinable!(ledger_entries -> daily_bills (bill_id));
+diesel::joinable!(metering_windows -> aliyun_instances (instance_id));
+diesel::joinable!(metering_windows -> settled_days (day));
 diesel::joinable!(notices -> accounts (account_id));
 diesel::joinable!(notices -> aliyun_instances (instance_id));
 diesel::joinable!(password_reset_tokens -> accounts (account_id));
+diesel::joinable!(prices -> price_items (item));
 diesel::joinable!(sessions -> accounts (account_id));
 diesel::joinable!(settlement_changes -> workspaces (workspace_id));
 diesel::joinable!(workspaces -> accounts (account_id));
@@ -232,20 +346,28 @@ diesel::joinable!(workspaces -> sites (site));
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     aliyun_instances,
+    bill_lines,
     console_users,
+    daily_bills,
     email_codes,
     email_outbox,
     form_submissions,
     job_runs,
+    ledger_entries,
     login_throttle,
+    metering_windows,
     notices,
     password_reset_requests,
     password_reset_tokens,
+    price_items,
+    prices,
     rate_limits,
     sessions,
+    settled_days,
     settlement_changes,
     sites,
     spi_inbox,
     spi_verify_uses,
+    usage_records,
     workspaces,
 );

@@ -1,7 +1,8 @@
 //! Alibaba Cloud Marketplace: the SPI the marketplace calls (`params`,
 //! `token`, `spi`), the Market OpenAPI we call (`signature`, `openapi`), R1
-//! instance verification (`verifier`) and the reconciler.
+//! instance verification (`verifier`), the reconciler and the metering pusher.
 
+pub mod metering;
 pub mod openapi;
 pub mod params;
 pub mod reconciler;

@@ -43,8 +43,12 @@ pub enum MarketError {
     },
     #[error("the marketplace did not answer within {0:?}")]
     Timeout(Duration),
+    /// The request may have left (the connection broke after it opened).
     #[error("the marketplace is unreachable: {0}")]
     Unreachable(String),
+    /// No connection could be opened: the request certainly did not arrive.
+    #[error("the marketplace could not be reached: {0}")]
+    NotSent(String),
     #[error("unexpected answer: {0}")]
     Malformed(String),
 }
@@ -53,7 +57,10 @@ impl MarketError {
     /// Worth trying again later: the call may well succeed then.
     pub fn is_transient(&self) -> bool {
         match self {
-            MarketError::Timeout(_) | MarketError::Unreachable(_) | MarketError::FlowControl(_) => true,
+            MarketError::Timeout(_)
+            | MarketError::Unreachable(_)
+            | MarketError::NotSent(_)
+            | MarketError::FlowControl(_) => true,
             MarketError::Other { status, .. } => *status >= 500,
             _ => false,
         }
@@ -363,7 +370,10 @@ impl MarketClient {
             .send()
             .await
             .map_err(|e| {
-                if e.is_timeout() {
+                // A connect timeout is a timeout too, but nothing was sent.
+                if e.is_connect() {
+                    MarketError::NotSent(e.to_string())
+                } else if e.is_timeout() {
                     MarketError::Timeout(self.timeout)
                 } else {
                     MarketError::Unreachable(e.to_string())

@@ -86,6 +86,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(api::aliyun_spi::spi))
                 .route(web::post().to(api::aliyun_spi::spi)),
         )
+        .service(web::resource("/api/v1/usage").route(web::post().to(api::usage::ingest)))
         .configure(static_files::routes)
         .service(
             web::scope("/billing")
@@ -103,6 +104,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .route(form(billing::workspaces::settlement::change)),
                 )
                 .service(page("/cloud-accounts", billing::cloud_accounts::cloud_accounts))
+                .service(page("/bills", billing::bills::bills))
+                .service(page("/bills.csv", billing::bills::export::bills_csv))
+                .service(page("/wallet", billing::wallet::wallet))
                 .service(page("/history", billing::history::history))
                 .service(page("/notices", billing::notices::notices))
                 .service(

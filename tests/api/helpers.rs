@@ -66,6 +66,10 @@ pub fn test_settings(database_url: &str, overrides: &[(&str, &str)]) -> Settings
         ("APP_OUTBOX_POLL_MS", "50"),
         ("APP_OUTBOX_RETRY_BASE_MS", "100"),
         ("APP_SWEEP_INTERVAL_MS", "50"),
+        // Tests settle the days they need, at any hour: a schedule would
+        // freeze the past, the marketplace's cut-off refuse yesterday's data.
+        ("APP_SETTLEMENT_SCHEDULE", "off"),
+        ("APP_SANDBOX_METERING_CUTOFF", "off"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -116,6 +120,29 @@ pub fn browser() -> reqwest::Client {
         .redirect(Policy::none())
         .build()
         .expect("a client")
+}
+
+/// Runs the binary against `database_url` with extra environment `env`,
+/// typing `stdin` into it.
+pub fn run_cli(database_url: &str, env: &[(&str, &str)], args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_billing-center"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    child
+        .stdin
+        .take()
+        .expect("a stdin")
+        .write_all(stdin.as_bytes())
+        .expect("stdin written");
+    child.wait_with_output().expect("the binary ends")
 }
 
 /// A message as the sandbox mailbox API returns it.

@@ -3,7 +3,9 @@
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
 
 mod anonymous;
+mod bills;
 mod cancellation;
+mod daily_settlement;
 mod docs;
 mod enumeration;
 mod helpers;
@@ -11,8 +13,10 @@ mod lifecycle;
 mod limits;
 mod login;
 mod mail;
+mod metering;
 mod methods;
 mod metrics;
+mod money_helpers;
 mod names;
 mod openapi;
 mod origin;
@@ -29,4 +33,6 @@ mod spi;
 mod startup;
 mod throttle;
 mod two_processes;
+mod usage;
+mod wallet;
 mod workspaces;

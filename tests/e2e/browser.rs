@@ -60,6 +60,11 @@ impl Browser {
             assert!(Instant::now() < deadline, "chromedriver listens");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("target/e2e")
+            .join(journey);
+        let _ = std::fs::remove_dir_all(&shots);
+        std::fs::create_dir_all(&shots).unwrap();
         let profile = std::env::temp_dir().join(format!("e2e-profile-{}", uuid::Uuid::new_v4()));
         let capabilities = serde_json::json!({
             "goog:chromeOptions": {
@@ -70,6 +75,11 @@ impl Browser {
                     "--disable-component-update", "--disable-sync", "--window-size=1280,1000",
                     "--lang=en-US", format!("--user-data-dir={}", profile.display()),
                 ],
+                // Downloads (the bills CSV) land beside the screenshots.
+                "prefs": {
+                    "download.default_directory": shots.join("downloads"),
+                    "download.prompt_for_download": false,
+                },
             }
         });
         let serde_json::Value::Object(capabilities) = capabilities else {
@@ -84,11 +94,6 @@ impl Browser {
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .expect("a WebDriver session");
-        let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("target/e2e")
-            .join(journey);
-        let _ = std::fs::remove_dir_all(&shots);
-        std::fs::create_dir_all(&shots).unwrap();
         Some(Browser {
             client,
             driver,
@@ -102,6 +107,55 @@ impl Browser {
         self.taken += 1;
         let png = self.client.screenshot().await.expect("a screenshot");
         std::fs::write(self.shots.join(format!("{:02}-{step}.png", self.taken)), png).unwrap();
+    }
+
+    /// Screenshots at desktop width (1280 px) and phone width (390 px), with
+    /// `focus` (a CSS selector) scrolled into view at each, asserting that the
+    /// phone-width page does not scroll sideways.
+    pub async fn shot_both_widths(&mut self, step: &str, focus: Option<&str>) {
+        self.scroll_to(focus).await;
+        self.shot(step).await;
+        self.client.set_window_size(390, 844).await.unwrap();
+        self.scroll_to(focus).await;
+        self.shot(&format!("{step}-390px")).await;
+        let widths = self
+            .client
+            .execute(
+                "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let (scroll, client) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
+        assert!(
+            client <= 390 && scroll <= client,
+            "{step} scrolls sideways at 390 px: {scroll} > {client}"
+        );
+        self.client.set_window_size(1280, 1000).await.unwrap();
+    }
+
+    async fn scroll_to(&self, css: Option<&str>) {
+        if let Some(css) = css {
+            let element = self.client.find(Locator::Css(css)).await.unwrap();
+            let element = serde_json::to_value(element).unwrap();
+            self.client
+                .execute("arguments[0].scrollIntoView({block: 'start'});", vec![element])
+                .await
+                .unwrap();
+        }
+    }
+
+    /// The bytes of the downloaded file `name`, once it is complete (15 s at most).
+    pub async fn downloaded(&self, name: &str) -> Vec<u8> {
+        let path = self.shots.join("downloads").join(name);
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Ok(bytes) = std::fs::read(&path) {
+                return bytes;
+            }
+            assert!(Instant::now() < deadline, "no download {name}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     pub async fn goto(&self, url: &str) {

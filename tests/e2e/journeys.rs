@@ -271,3 +271,88 @@ async fn j5_cancellation() {
     b.shot("workspaces-on-billing-center").await;
     b.finish().await;
 }
+
+/// J6: usage for two workspaces (one settled by the Billing Center account,
+/// one by an Alibaba Cloud instance) is settled; the account reads the bills,
+/// opens a day's items, downloads the CSV, and sees the wallet after a
+/// top-up. Every page at desktop and phone width.
+#[tokio::test]
+async fn j6_bills_and_wallet() {
+    use crate::money_helpers::{FAST_METERING, days_ago, succeeded, two_methods_billed};
+    let bank = [
+        ("APP_BANK_PAYEE", "Guance Technology Co., Ltd."),
+        ("APP_BANK_NAME", "Bank of Hangzhou, Xihu branch"),
+        ("APP_BANK_ACCOUNT", "3301 0400 0012 3456"),
+    ];
+    let settings: Vec<(&str, &str)> = FAST_METERING.iter().chain(&bank).copied().collect();
+    let app = crate::helpers::spawn_app_with(&settings).await;
+    let billed = two_methods_billed(&app).await;
+    let (direct, instance, month) = (billed.direct, billed.instance, billed.month);
+    let day = days_ago(1);
+    let Some(mut b) = Browser::start("j6-bills-and-wallet").await else {
+        return;
+    };
+
+    b.goto(&app.url("/login")).await;
+    b.fill("login", "alice").await;
+    b.fill("password", PASSWORD).await;
+    b.click_to("form button.primary", "/billing").await;
+    assert!(b.page_text().await.contains("Your cash balance is -¥13.40"));
+    b.shot_both_widths("overview-in-arrears", None).await;
+
+    b.click_to("a[href='/billing/bills']", "/billing/bills").await;
+    b.goto(&app.url(&format!("/billing/bills?month={month}"))).await;
+    assert_eq!(b.text("#month-total").await, "¥26.80");
+    let shares = b.text("ul.by-method").await;
+    assert!(
+        shares.contains("Billing Center account") && shares.contains(&instance),
+        "{shares}"
+    );
+    assert!(shares.contains("pushed 1"), "{shares}");
+    b.shot_both_widths("bills", None).await;
+
+    // A day's items open without any script.
+    let row = format!("tr[data-bill='{day}/{direct}']");
+    b.click(&format!("{row} details summary")).await;
+    let items = b.text(&format!("{row} details table")).await;
+    assert!(
+        items.contains("Time series") && items.contains("¥3.60") && items.contains("¥2.00"),
+        "{items}"
+    );
+    b.shot_both_widths("bill-items", Some(&row)).await;
+
+    b.click("a[download]").await;
+    let csv = b.downloaded(&format!("bills-{month}.csv")).await;
+    let mut reader = csv::Reader::from_reader(csv.as_slice());
+    let total: rust_decimal::Decimal = reader
+        .records()
+        .map(|r| r.unwrap()[9].parse::<rust_decimal::Decimal>().unwrap())
+        .sum();
+    assert_eq!(total, rust_decimal::Decimal::new(2680, 2));
+
+    succeeded(&app.operator(&[
+        "top-up",
+        "--account",
+        "alice",
+        "--amount",
+        "100.00",
+        "--reference",
+        "BANK-J6",
+    ]));
+    b.click_to("a[href='/billing/wallet']", "/billing/wallet").await;
+    assert_eq!(b.text("#balance").await, "¥86.60");
+    let ledger = b.text("table.ledger").await;
+    assert!(
+        ledger.contains("+¥100.00") && ledger.contains("BANK-J6"),
+        "{ledger}"
+    );
+    assert!(
+        ledger.contains(&format!("Bill of {day} · Production")) && ledger.contains("-¥13.40"),
+        "{ledger}"
+    );
+    let page = b.page_text().await;
+    assert!(!page.contains("arrears") && page.contains("3301 0400 0012 3456"));
+    b.shot_both_widths("wallet-after-top-up", None).await;
+    b.shot_both_widths("wallet-ledger", Some("table.ledger")).await;
+    b.finish().await;
+}

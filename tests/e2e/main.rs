@@ -10,5 +10,9 @@
 #[expect(dead_code, reason = "shared with the API tests; the journeys use part of it")]
 mod helpers;
 
+#[path = "../api/money_helpers.rs"]
+#[expect(dead_code, reason = "shared with the API tests; the journeys use part of it")]
+mod money_helpers;
+
 mod browser;
 mod journeys;

@@ -146,13 +146,14 @@ impl Account {
             .optional()
     }
 
-    /// Loads an account by id, and whether any of its workspaces is in grace
-    /// or locked (one query for every Billing Center page).
+    /// Loads an account by id, whether any of its workspaces is in grace
+    /// or locked, and its cash balance when it has a ledger (one query for
+    /// every Billing Center page).
     pub async fn find_with_attention(
         conn: &mut AsyncPgConnection,
         id: i64,
-    ) -> QueryResult<Option<(Account, bool)>> {
-        use crate::db::schema::workspaces;
+    ) -> QueryResult<Option<(Account, bool, Option<rust_decimal::Decimal>)>> {
+        use crate::db::schema::{ledger_entries, workspaces};
         accounts::table
             .find(id)
             .select((
@@ -162,6 +163,12 @@ impl Account {
                         .filter(workspaces::account_id.eq(id))
                         .filter(workspaces::status.ne("active")),
                 ),
+                ledger_entries::table
+                    .filter(ledger_entries::account_id.eq(id))
+                    .order(ledger_entries::id.desc())
+                    .select(ledger_entries::balance_after)
+                    .limit(1)
+                    .single_value(),
             ))
             .first(conn)
             .await

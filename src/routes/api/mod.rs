@@ -2,3 +2,4 @@
 //! from CSRF, answering JSON.
 
 pub mod aliyun_spi;
+pub mod usage;

@@ -2,8 +2,10 @@
 //! scoped to the session's account.
 
 pub mod account;
+pub mod bills;
 pub mod cloud_accounts;
 pub mod history;
 pub mod notices;
 pub mod overview;
+pub mod wallet;
 pub mod workspaces;

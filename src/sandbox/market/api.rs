@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Market, MarketRefusal, store};
+use super::{Market, MarketRefusal, MeteringFault, store};
 
 /// Registers `/market/api/...`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -121,10 +121,18 @@ struct Faults {
     spi_unreachable_seconds: Option<u64>,
     openapi_fail_seconds: Option<u64>,
     openapi_delay_ms: Option<u64>,
+    /// The next N PushMeteringData calls answer 503.
+    metering_fail: Option<u32>,
+    /// The next N PushMeteringData calls answer Service.Flow.Control.
+    metering_throttle: Option<u32>,
+    /// The next N PushMeteringData calls are recorded, then time out.
+    metering_time_out_after_recording: Option<u32>,
 }
 
 /// `POST /market/api/faults`: make the SPI unreachable, the OpenAPI fail or
-/// slow; answers (like `GET`) how many OpenAPI calls are being answered.
+/// slow, or the next metering pushes fail, be throttled or time out after
+/// being recorded; answers (like `GET`) how many OpenAPI calls are being
+/// answered.
 async fn faults(market: web::Data<Market>, body: web::Json<Faults>) -> HttpResponse {
     if let Some(s) = body.spi_unreachable_seconds {
         market.faults.spi_unreachable_for(s);
@@ -134,6 +142,18 @@ async fn faults(market: web::Data<Market>, body: web::Json<Faults>) -> HttpRespo
     }
     if let Some(ms) = body.openapi_delay_ms {
         market.faults.openapi_delay(Duration::from_millis(ms));
+    }
+    for (count, fault) in [
+        (body.metering_fail, MeteringFault::Fail),
+        (body.metering_throttle, MeteringFault::Throttle),
+        (
+            body.metering_time_out_after_recording,
+            MeteringFault::TimeOutAfterRecording,
+        ),
+    ] {
+        if let Some(n) = count {
+            market.faults.metering(fault, n);
+        }
     }
     fault_state(market).await
 }

@@ -31,6 +31,22 @@ struct FaultState {
     openapi_fail_until: Option<Instant>,
     openapi_delay: Duration,
     openapi_in_flight: usize,
+    /// How many of the next PushMeteringData calls answer 503, are
+    /// throttled, or are recorded and then never answered in time.
+    metering_fail: u32,
+    metering_throttle: u32,
+    metering_time_out_after_recording: u32,
+}
+
+/// A fault of PushMeteringData a test can queue for the next calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MeteringFault {
+    /// 503 `ServiceUnavailable`, nothing recorded.
+    Fail,
+    /// `Service.Flow.Control`, nothing recorded.
+    Throttle,
+    /// Recorded, then no answer for a minute (the caller times out).
+    TimeOutAfterRecording,
 }
 
 /// Shared fault switches.
@@ -59,6 +75,34 @@ impl Faults {
     /// The OpenAPI answers only after `delay`.
     pub fn openapi_delay(&self, delay: Duration) {
         self.with(|f| f.openapi_delay = delay);
+    }
+
+    /// The next `count` pushes meet `fault` (the counts of each fault add up
+    /// in the order fail, throttle, time out).
+    pub fn metering(&self, fault: MeteringFault, count: u32) {
+        self.with(|f| match fault {
+            MeteringFault::Fail => f.metering_fail = count,
+            MeteringFault::Throttle => f.metering_throttle = count,
+            MeteringFault::TimeOutAfterRecording => f.metering_time_out_after_recording = count,
+        });
+    }
+
+    /// The fault the current push meets, if any (counted down).
+    fn next_metering_fault(&self) -> Option<MeteringFault> {
+        self.with(|f| {
+            let queued = [
+                (&mut f.metering_fail, MeteringFault::Fail),
+                (&mut f.metering_throttle, MeteringFault::Throttle),
+                (
+                    &mut f.metering_time_out_after_recording,
+                    MeteringFault::TimeOutAfterRecording,
+                ),
+            ];
+            queued.into_iter().find(|(n, _)| **n > 0).map(|(n, fault)| {
+                *n -= 1;
+                fault
+            })
+        })
     }
 
     fn spi_unreachable(&self) -> bool {
@@ -107,6 +151,10 @@ pub struct Market {
     pub product_code: String,
     pub retry: Vec<Duration>,
     pub faults: Faults,
+    /// Refuse daily pushes after 01:59 the next day (Asia/Shanghai).
+    pub metering_cutoff: bool,
+    /// One push per instance per this long.
+    pub metering_interval: Duration,
     nonces: Mutex<std::collections::HashMap<String, Instant>>,
 }
 
@@ -145,6 +193,8 @@ impl Market {
             product_code: settings.aliyun.product_code.clone(),
             retry: settings.sandbox_spi_retry.clone(),
             faults: Faults::default(),
+            metering_cutoff: settings.billing.sandbox_metering_cutoff,
+            metering_interval: settings.billing.sandbox_metering_interval,
             nonces: Mutex::new(Default::default()),
         })
     }

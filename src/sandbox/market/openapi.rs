@@ -2,7 +2,8 @@
 //! signature V3 like Alibaba, answers in Alibaba's JSON shapes and errors,
 //! and enforces `PushMeteringData`'s rules (valid JSON array, at most 100
 //! records, known instances of this product, `EndTime > StartTime`,
-//! `meteringAssit` present, one push per instance per 60 s).
+//! `meteringAssit` present, one push per instance per 60 s, daily data by
+//! 01:59 the next day), with fault switches for the pushes.
 
 use std::collections::HashSet;
 
@@ -12,7 +13,7 @@ use chrono::{DateTime, Utc};
 use secrecy::ExposeSecret;
 use serde_json::json;
 
-use super::{Market, store};
+use super::{Market, MeteringFault, store};
 use crate::marketplace::openapi::MeteringRecord;
 use crate::marketplace::signature::{Authorization, SigningInput, sha256_hex};
 
@@ -304,7 +305,36 @@ async fn describe_order(market: &Market, id: Option<&str>) -> anyhow::Result<Htt
     })))
 }
 
+/// The last moment a daily record ending at `end` (Unix seconds) is billed:
+/// 01:59 Beijing time on the day after the one it covers.
+fn daily_cutoff(end: i64) -> Option<DateTime<Utc>> {
+    let beijing = chrono::FixedOffset::east_opt(8 * 3600)?;
+    let covered = DateTime::from_timestamp(end - 1, 0)?
+        .with_timezone(&beijing)
+        .date_naive();
+    let cutoff = covered.succ_opt()?.and_hms_opt(1, 59, 0)?;
+    Some(cutoff.and_local_timezone(beijing).single()?.with_timezone(&Utc))
+}
+
 async fn push_metering(market: &Market, metering: Option<&str>) -> anyhow::Result<HttpResponse> {
+    let fault = market.faults.next_metering_fault();
+    match fault {
+        Some(MeteringFault::Fail) => {
+            return Ok(error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ServiceUnavailable",
+                "The request has failed due to a temporary failure of the server.",
+            ));
+        }
+        Some(MeteringFault::Throttle) => {
+            return Ok(error(
+                StatusCode::BAD_REQUEST,
+                "Service.Flow.Control",
+                "Request was denied due to flow control.",
+            ));
+        }
+        Some(MeteringFault::TimeOutAfterRecording) | None => {}
+    }
     let invalid = |m: &str| Ok(error(StatusCode::BAD_REQUEST, "Invalid.Parameter.Metering", m));
     let Some(raw) = metering else {
         return invalid("Metering is mandatory for this action.");
@@ -332,6 +362,9 @@ async fn push_metering(market: &Market, metering: Option<&str>) -> anyhow::Resul
         if end <= start {
             return invalid("EndTime must be after StartTime.");
         }
+        if market.metering_cutoff && daily_cutoff(end).is_none_or(|cutoff| Utc::now() > cutoff) {
+            return invalid("The billing cut-off for this period (01:59 the next day) has passed.");
+        }
         if r.entities.is_empty() {
             return invalid("Entities is empty.");
         }
@@ -356,9 +389,10 @@ async fn push_metering(market: &Market, metering: Option<&str>) -> anyhow::Resul
                 ));
             }
         }
+        let interval = chrono::Duration::from_std(market.metering_interval).unwrap_or(chrono::Duration::MAX);
         let recent = store::last_push(&mut conn, &r.instance_id)
             .await?
-            .is_some_and(|t| Utc::now() - t < chrono::Duration::seconds(60));
+            .is_some_and(|t| Utc::now() - t < interval);
         if recent || !seen.insert(r.instance_id.clone()) {
             return Ok(error(
                 StatusCode::BAD_REQUEST,
@@ -375,6 +409,10 @@ async fn push_metering(market: &Market, metering: Option<&str>) -> anyhow::Resul
             r.end_time.parse().unwrap_or_default(),
         );
         store::store_metering(&mut conn, &request_id, &r.instance_id, start, end, &entities).await?;
+    }
+    if fault == Some(MeteringFault::TimeOutAfterRecording) {
+        drop(conn);
+        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
     }
     Ok(HttpResponse::Ok().json(json!({ "RequestId": request_id, "Success": true })))
 }

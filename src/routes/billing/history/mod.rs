@@ -2,21 +2,15 @@
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use serde::Deserialize;
 
 use crate::auth::guard::AccountId;
 use crate::db::models::settlement_change::{HistoryEntry, history_of_account};
 use crate::error::AppError;
-use crate::page::{PageContext, ok};
+use crate::page::{PageContext, PageQuery, ok};
 use crate::startup::AppState;
 
 /// Changes per page.
 const PAGE_SIZE: i64 = 20;
-
-#[derive(Deserialize)]
-pub struct PageQuery {
-    page: Option<String>,
-}
 
 #[derive(Template)]
 #[template(path = "billing/history.html")]
@@ -41,13 +35,7 @@ pub async fn history(
     account_id: web::ReqData<AccountId>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    // A malformed page number shows the first page.
-    let page = query
-        .page
-        .as_deref()
-        .and_then(|p| p.parse::<i64>().ok())
-        .filter(|p| *p >= 1)
-        .unwrap_or(1);
+    let page = query.number();
     let mut conn = state.pool.get().await?;
     let (total, entries) =
         history_of_account(&mut conn, account_id.0, (page - 1) * PAGE_SIZE, PAGE_SIZE).await?;

@@ -3,7 +3,9 @@ use askama::Template;
 
 use crate::db::models::account::Account;
 use crate::db::models::aliyun_instance::AliyunInstance;
+use crate::db::models::bill_report;
 use crate::db::models::workspace::Workspace;
+use crate::domain::{Month, cny};
 use crate::error::AppError;
 use crate::page::{PageContext, ok};
 use crate::routes::billing::workspaces::{WorkspaceRow, rows};
@@ -22,6 +24,30 @@ struct OverviewPage {
     /// (site name, count), in site order.
     by_site: Vec<(String, usize)>,
     instances: Vec<AliyunInstance>,
+    balance: String,
+    in_arrears: bool,
+    month: Charges,
+    yesterday: Charges,
+}
+
+/// Bills of a period: the total and each method's part.
+struct Charges {
+    total: String,
+    /// (method code, amount), methods with bills only.
+    by_method: Vec<(String, String)>,
+}
+
+impl Charges {
+    fn of(parts: impl Iterator<Item = (String, rust_decimal::Decimal)>) -> Self {
+        let parts: Vec<_> = parts.filter(|(_, amount)| !amount.is_zero()).collect();
+        Charges {
+            total: cny(parts.iter().map(|(_, amount)| *amount).sum()),
+            by_method: parts
+                .into_iter()
+                .map(|(method, amount)| (method, cny(amount)))
+                .collect(),
+        }
+    }
 }
 
 fn tally<'a>(keys: impl Iterator<Item = &'a str>) -> Vec<(String, usize)> {
@@ -40,9 +66,19 @@ pub async fn overview(
     ctx: PageContext,
     state: web::Data<AppState>,
     current: web::ReqData<crate::auth::guard::CurrentAccount>,
+    balance: web::ReqData<crate::billing::ledger::CashBalance>,
 ) -> Result<HttpResponse, AppError> {
     let account = current.into_inner().0;
+    let balance = *balance;
     let mut conn = state.pool.get().await?;
+    let today = crate::billing::usage::business_day(chrono::Utc::now());
+    let recent = bill_report::recent_totals(
+        &mut conn,
+        account.id,
+        Month::of(today).first(),
+        today - chrono::Duration::days(1),
+    )
+    .await?;
     let sites = &state.sites;
     let workspaces = rows(Workspace::of_account(&mut conn, account.id).await?, sites, &ctx);
     let mut by_method = tally(workspaces.iter().map(|r| r.workspace.settlement_method.as_str()));
@@ -59,5 +95,9 @@ pub async fn overview(
         by_method,
         by_site,
         instances,
+        balance: cny(balance.0),
+        in_arrears: balance.arrears().is_some(),
+        month: Charges::of(recent.iter().map(|r| (r.settled_by.clone(), r.month))),
+        yesterday: Charges::of(recent.iter().map(|r| (r.settled_by.clone(), r.yesterday))),
     })
 }

@@ -1,0 +1,12 @@
+DROP TABLE metering_windows;
+DROP TABLE ledger_entries;
+DROP TABLE bill_lines;
+DROP TABLE daily_bills;
+DROP TABLE settled_days;
+DROP FUNCTION lock_day_for_settlement(DATE);
+DROP FUNCTION lock_days_for_usage(DATE[]);
+DROP FUNCTION ensure_usage_partitions(DATE[]);
+DROP FUNCTION ensure_usage_partition(DATE);
+DROP TABLE usage_records;
+DROP TABLE prices;
+DROP TABLE price_items;

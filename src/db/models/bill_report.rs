@@ -1,0 +1,261 @@
+//! An account's daily bills as the Billing Center shows and exports them:
+//! month summaries, pages of bills with their metering state, bill lines.
+//! Every query is scoped to one account.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Int4, Int8, Nullable, Numeric, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use rust_decimal::Decimal;
+
+use crate::db::prepared::{Bind, Prepared};
+
+/// Which of an account's bills: days in [`from`, `to`], optionally one
+/// workspace, one site, one settlement method.
+#[derive(Clone, Debug)]
+pub struct BillFilter {
+    pub account_id: i64,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub workspace_id: Option<String>,
+    pub site: Option<String>,
+    pub method: Option<String>,
+}
+
+/// The filter's conditions on `daily_bills b` (binds: [`filter_binds`]).
+macro_rules! where_filter {
+    () => {
+        " WHERE b.account_id = $? AND b.day BETWEEN $? AND $? \
+          AND ($?::text IS NULL OR b.workspace_id = $?) \
+          AND ($?::text IS NULL OR b.workspace_id IN \
+               (SELECT ws.id FROM workspaces ws WHERE ws.account_id = $? AND ws.site = $?)) \
+          AND ($?::text IS NULL OR b.settled_by = $?) "
+    };
+}
+
+/// The binds of `where_filter!`, in its order.
+fn filter_binds(filter: &BillFilter) -> Vec<Bind<'_>> {
+    let (workspace, site, method) = (
+        Bind::OptionalText(filter.workspace_id.as_deref()),
+        Bind::OptionalText(filter.site.as_deref()),
+        Bind::OptionalText(filter.method.as_deref()),
+    );
+    vec![
+        Bind::BigInt(filter.account_id),
+        Bind::Date(filter.from),
+        Bind::Date(filter.to),
+        workspace,
+        workspace,
+        site,
+        Bind::BigInt(filter.account_id),
+        site,
+        method,
+        method,
+    ]
+}
+
+/// How a bill was settled, joined to `daily_bills b` or to day totals `b`.
+macro_rules! settlement_joins {
+    () => {
+        " LEFT JOIN aliyun_instances i ON i.instance_id = b.aliyun_instance_id \
+          LEFT JOIN metering_windows mw ON mw.instance_id = b.aliyun_instance_id AND mw.day = b.day "
+    };
+}
+
+/// The bills of one day settled one way (one instance, or the Billing
+/// Center account): the unit of the month's chart and totals.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct DayTotal {
+    #[diesel(sql_type = Date)]
+    pub day: NaiveDate,
+    #[diesel(sql_type = Text)]
+    pub settled_by: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub instance_id: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub ali_uid: Option<String>,
+    /// The state of the day's metering window (Alibaba bills above zero).
+    #[diesel(sql_type = Nullable<Text>)]
+    pub metering_state: Option<String>,
+    #[diesel(sql_type = Numeric)]
+    pub amount: Decimal,
+    #[diesel(sql_type = BigInt)]
+    pub bills: i64,
+}
+
+/// The filter's bills summed per day and method, oldest day first (summed
+/// first, from the covering index, then joined: a month has at most a few
+/// dozen such sums, and thousands of bills).
+pub async fn day_totals(conn: &mut AsyncPgConnection, filter: &BillFilter) -> QueryResult<Vec<DayTotal>> {
+    const SQL: &str = concat!(
+        "WITH sums AS (SELECT b.day, b.settled_by, b.aliyun_instance_id, sum(b.amount) AS amount, count(*) AS bills \
+         FROM daily_bills b",
+        where_filter!(),
+        "GROUP BY b.day, b.settled_by, b.aliyun_instance_id) \
+         SELECT b.day, b.settled_by, b.aliyun_instance_id AS instance_id, i.ali_uid, mw.state AS metering_state, \
+         b.amount, b.bills FROM sums b",
+        settlement_joins!(),
+        "ORDER BY b.day, b.aliyun_instance_id"
+    );
+    Prepared::new(SQL, filter_binds(filter)).load(conn).await
+}
+
+/// A workspace's bill of a day, with how it was settled.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct BillRow {
+    #[diesel(sql_type = Int8)]
+    pub id: i64,
+    #[diesel(sql_type = Date)]
+    pub day: NaiveDate,
+    #[diesel(sql_type = Text)]
+    pub workspace_id: String,
+    #[diesel(sql_type = Text)]
+    pub workspace_name: String,
+    #[diesel(sql_type = Text)]
+    pub site: String,
+    #[diesel(sql_type = Numeric)]
+    pub amount: Decimal,
+    #[diesel(sql_type = Text)]
+    pub settled_by: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub instance_id: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub ali_uid: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub metering_state: Option<String>,
+}
+
+/// One page of the filter's bills, newest day first.
+pub async fn bills_page(
+    conn: &mut AsyncPgConnection,
+    filter: &BillFilter,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<BillRow>> {
+    const SQL: &str = concat!(
+        "SELECT b.id, b.day, b.workspace_id, w.name AS workspace_name, w.site, b.amount, b.settled_by, \
+         b.aliyun_instance_id AS instance_id, i.ali_uid, mw.state AS metering_state \
+         FROM daily_bills b JOIN workspaces w ON w.id = b.workspace_id",
+        settlement_joins!(),
+        where_filter!(),
+        "ORDER BY b.day DESC, w.name, b.workspace_id OFFSET $? LIMIT $?"
+    );
+    let mut binds = filter_binds(filter);
+    binds.extend([Bind::BigInt(offset), Bind::BigInt(limit)]);
+    Prepared::new(SQL, binds).load(conn).await
+}
+
+/// A bill line with its item's names.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct LineRow {
+    #[diesel(sql_type = Int8)]
+    pub bill_id: i64,
+    #[diesel(sql_type = Text)]
+    pub item: String,
+    #[diesel(sql_type = Text)]
+    pub name_en: String,
+    #[diesel(sql_type = Text)]
+    pub name_zh: String,
+    #[diesel(sql_type = Text)]
+    pub unit_en: String,
+    #[diesel(sql_type = Text)]
+    pub unit_zh: String,
+    /// 0 for items without retention tiers.
+    #[diesel(sql_type = Int4)]
+    pub retention_days: i32,
+    #[diesel(sql_type = Int8)]
+    pub quantity: i64,
+    #[diesel(sql_type = Int8)]
+    pub unit_size: i64,
+    #[diesel(sql_type = Numeric)]
+    pub unit_price: Decimal,
+    #[diesel(sql_type = Numeric)]
+    pub amount: Decimal,
+}
+
+/// The columns of a [`LineRow`] from `bill_lines l` and `price_items pi`.
+macro_rules! line_columns {
+    () => {
+        "l.bill_id, l.item, pi.name_en, pi.name_zh, pi.unit_en, pi.unit_zh, \
+         l.retention_days, l.quantity, l.unit_size, l.unit_price, l.amount"
+    };
+}
+
+/// The lines of `bill_ids`, in price-list order.
+pub async fn lines_of(conn: &mut AsyncPgConnection, bill_ids: &[i64]) -> QueryResult<Vec<LineRow>> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        line_columns!(),
+        " FROM bill_lines l JOIN price_items pi ON pi.item = l.item \
+         WHERE l.bill_id = ANY($?) ORDER BY l.bill_id, pi.position, l.retention_days"
+    );
+    Prepared::new(SQL, vec![Bind::BigIntArray(bill_ids)])
+        .load(conn)
+        .await
+}
+
+/// A line with its bill's day, workspace and settlement, for the export.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct ExportRow {
+    #[diesel(sql_type = Date)]
+    pub day: NaiveDate,
+    #[diesel(sql_type = Text)]
+    pub workspace_id: String,
+    #[diesel(sql_type = Text)]
+    pub workspace_name: String,
+    #[diesel(sql_type = Text)]
+    pub site: String,
+    #[diesel(sql_type = Text)]
+    pub settled_by: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub instance_id: Option<String>,
+    #[diesel(embed)]
+    pub line: LineRow,
+}
+
+/// Every line of the filter's bills, oldest day first.
+pub async fn export_rows(conn: &mut AsyncPgConnection, filter: &BillFilter) -> QueryResult<Vec<ExportRow>> {
+    const SQL: &str = concat!(
+        "SELECT b.day, b.workspace_id, w.name AS workspace_name, w.site, b.settled_by, \
+         b.aliyun_instance_id AS instance_id, ",
+        line_columns!(),
+        " FROM bill_lines l JOIN price_items pi ON pi.item = l.item \
+         JOIN daily_bills b ON b.id = l.bill_id JOIN workspaces w ON w.id = b.workspace_id",
+        where_filter!(),
+        "ORDER BY b.day, w.name, b.workspace_id, pi.position, l.retention_days"
+    );
+    Prepared::new(SQL, filter_binds(filter)).load(conn).await
+}
+
+/// An account's bills of this month so far and of yesterday, per method.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct RecentTotals {
+    #[diesel(sql_type = Text)]
+    pub settled_by: String,
+    #[diesel(sql_type = Numeric)]
+    pub month: Decimal,
+    #[diesel(sql_type = Numeric)]
+    pub yesterday: Decimal,
+}
+
+/// The account's totals of the days from `month_start` and of `yesterday`.
+pub async fn recent_totals(
+    conn: &mut AsyncPgConnection,
+    account_id: i64,
+    month_start: NaiveDate,
+    yesterday: NaiveDate,
+) -> QueryResult<Vec<RecentTotals>> {
+    const SQL: &str = "SELECT b.settled_by, \
+         coalesce(sum(b.amount) FILTER (WHERE b.day >= $?), 0) AS month, \
+         coalesce(sum(b.amount) FILTER (WHERE b.day = $?), 0) AS yesterday \
+         FROM daily_bills b WHERE b.account_id = $? AND b.day >= least($?, $?) \
+         GROUP BY b.settled_by ORDER BY b.settled_by";
+    let binds = vec![
+        Bind::Date(month_start),
+        Bind::Date(yesterday),
+        Bind::BigInt(account_id),
+        Bind::Date(month_start),
+        Bind::Date(yesterday),
+    ];
+    Prepared::new(SQL, binds).load(conn).await
+}

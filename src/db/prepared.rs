@@ -1,0 +1,67 @@
+//! Raw SQL that PostgreSQL may keep prepared per connection.
+//!
+//! diesel caches the prepared statements of its query builder, never those
+//! of `sql_query` (whose text may differ each time), so every raw query is
+//! planned again. A constant text is safe to cache: [`Prepared`] is one,
+//! with `$?` for each bind, in order. Pages that read often use it.
+
+use chrono::NaiveDate;
+use diesel::pg::Pg;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::result::Error;
+use diesel::sql_types::{Array, BigInt, Date, Nullable, Text, Untyped};
+
+/// One bound value.
+#[derive(Clone, Copy, Debug)]
+pub enum Bind<'a> {
+    BigInt(i64),
+    Date(NaiveDate),
+    OptionalText(Option<&'a str>),
+    BigIntArray(&'a [i64]),
+}
+
+/// A constant SQL text and its binds.
+#[derive(Clone, Debug)]
+pub struct Prepared<'a> {
+    sql: &'static str,
+    binds: Vec<Bind<'a>>,
+}
+
+impl<'a> Prepared<'a> {
+    /// `sql` with its binds, one per `$?` in order.
+    pub fn new(sql: &'static str, binds: Vec<Bind<'a>>) -> Self {
+        Prepared { sql, binds }
+    }
+}
+
+impl QueryFragment<Pg> for Prepared<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> diesel::QueryResult<()> {
+        let mut binds = self.binds.iter();
+        for (i, piece) in self.sql.split("$?").enumerate() {
+            if i > 0 {
+                match binds.next() {
+                    Some(Bind::BigInt(v)) => out.push_bind_param::<BigInt, _>(v)?,
+                    Some(Bind::Date(v)) => out.push_bind_param::<Date, _>(v)?,
+                    Some(Bind::OptionalText(v)) => out.push_bind_param::<Nullable<Text>, _>(v)?,
+                    Some(Bind::BigIntArray(v)) => out.push_bind_param::<Array<BigInt>, _>(*v)?,
+                    None => return Err(Error::QueryBuilderError("fewer binds than $? in the SQL".into())),
+                }
+            }
+            out.push_sql(piece);
+        }
+        if binds.next().is_some() {
+            return Err(Error::QueryBuilderError("more binds than $? in the SQL".into()));
+        }
+        Ok(())
+    }
+}
+
+impl QueryId for Prepared<'_> {
+    type QueryId = ();
+    // Cached by its text (and bind types), not by its Rust type.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl Query for Prepared<'_> {
+    type SqlType = Untyped;
+}

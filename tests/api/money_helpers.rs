@@ -1,0 +1,253 @@
+//! What the money tests share: usage records, workspaces with a settlement
+//! history, settling a day, the sandbox's received pushes, the CLI.
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono_tz::Asia::Shanghai;
+use serde_json::{Value, json};
+
+use billing_center::billing::daily_bills::{Settled, settle_day};
+use billing_center::billing::usage::business_day;
+
+use crate::helpers::{TestAccount, TestApp, run_cli, spawn_app_with};
+
+/// The buyer's Alibaba Cloud account ID in the money tests.
+pub const UID: &str = "1234567890123456";
+
+/// The development ingest key of a site.
+pub fn key_of(site: &str) -> String {
+    format!("sandbox-ingest-{site}")
+}
+
+/// The business day `n` days before today (Asia/Shanghai).
+pub fn days_ago(n: i64) -> NaiveDate {
+    business_day(Utc::now()) - Duration::days(n)
+}
+
+/// `hour` o'clock of `day` in Asia/Shanghai, as RFC 3339 in UTC.
+pub fn hour_of(day: NaiveDate, hour: u32) -> String {
+    instant(day, hour).format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// `hour` o'clock of `day` in Asia/Shanghai.
+pub fn instant(day: NaiveDate, hour: u32) -> DateTime<Utc> {
+    Shanghai
+        .from_local_datetime(&day.and_hms_opt(hour, 0, 0).unwrap())
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// One usage record.
+pub fn record(workspace: &str, hour: &str, item: &str, quantity: u64, retention: Option<u32>) -> Value {
+    let mut r = json!({ "workspace_id": workspace, "hour": hour, "item": item, "quantity": quantity });
+    if let Some(days) = retention {
+        r["retention_days"] = json!(days);
+    }
+    r
+}
+
+/// The worked example of the price list (¥13.40 in all), spread over the
+/// hours of `day` so that each item's sum is the example's quantity.
+pub fn worked_example(workspace: &str, day: NaiveDate) -> Vec<Value> {
+    vec![
+        record(workspace, &hour_of(day, 1), "timeline", 2_000, Some(3)),
+        record(workspace, &hour_of(day, 13), "timeline", 4_000, Some(3)),
+        record(workspace, &hour_of(day, 0), "logs", 1_500_000, Some(7)),
+        record(workspace, &hour_of(day, 23), "logs", 500_000, Some(7)),
+        record(workspace, &hour_of(day, 9), "trace", 2_000_000, Some(3)),
+        record(workspace, &hour_of(day, 9), "pv", 20_000, Some(3)),
+        record(workspace, &hour_of(day, 10), "trigger", 20_000, None),
+    ]
+}
+
+/// Overrides that make metering fast enough for tests: a short per-instance
+/// interval on both sides (ours longer than the sandbox's), a quick pusher.
+pub const FAST_METERING: [(&str, &str); 3] = [
+    ("APP_METERING_POLL_MS", "100"),
+    ("APP_METERING_INTERVAL_MS", "300"),
+    ("APP_SANDBOX_METERING_INTERVAL_MS", "200"),
+];
+
+/// An app with fast metering and `extra` overrides.
+pub async fn money_app(extra: &[(&str, &str)]) -> TestApp {
+    let overrides: Vec<(&str, &str)> = FAST_METERING.iter().chain(extra).copied().collect();
+    spawn_app_with(&overrides).await
+}
+
+impl TestApp {
+    /// POSTs a usage body with `key`; the status and the JSON answer.
+    pub async fn post_usage(&self, key: &str, body: &Value) -> (u16, Value) {
+        let res = reqwest::Client::new()
+            .post(self.url("/api/v1/usage"))
+            .bearer_auth(key)
+            .json(body)
+            .send()
+            .await
+            .expect("usage API");
+        let status = res.status().as_u16();
+        (status, res.json().await.expect("a JSON answer"))
+    }
+
+    /// Ingests `records` for `site`; panics unless they are accepted.
+    pub async fn ingest(&self, site: &str, records: Vec<Value>) -> Value {
+        let (status, body) = self
+            .post_usage(&key_of(site), &json!({ "site": site, "records": records }))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// A workspace of `account` on `site`, settled by `instance` (or the
+    /// Billing Center account), with a `registration` history row at `since`.
+    pub async fn workspace_since(
+        &self,
+        account: &TestAccount,
+        site: &str,
+        instance: Option<&str>,
+        since: DateTime<Utc>,
+    ) -> String {
+        let id = billing_center::db::models::workspace::new_id();
+        let (method, bound) = match instance {
+            Some(i) => ("aliyun", format!("'{i}'")),
+            None => ("billing_center", "NULL".to_string()),
+        };
+        self.execute(&format!(
+            "INSERT INTO workspaces (id, name, site, language, account_id, settlement_method, aliyun_instance_id) \
+             VALUES ('{id}', 'WS {}', '{site}', 'en', {}, '{method}', {bound})",
+            &id[5..9],
+            account.id
+        ))
+        .await;
+        self.history(&id, None, method, instance, "registration", since)
+            .await;
+        id
+    }
+
+    /// A workspace registered 40 days ago (see [`TestApp::workspace_since`]).
+    pub async fn workspace(&self, account: &TestAccount, site: &str, instance: Option<&str>) -> String {
+        self.workspace_since(account, site, instance, Utc::now() - Duration::days(40))
+            .await
+    }
+
+    /// Appends a settlement-history row at `at`.
+    pub async fn history(
+        &self,
+        workspace: &str,
+        from: Option<&str>,
+        to: &str,
+        instance: Option<&str>,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) {
+        let quote = |v: Option<&str>| v.map_or("NULL".to_string(), |v| format!("'{v}'"));
+        self.execute(&format!(
+            "INSERT INTO settlement_changes (workspace_id, from_method, to_method, aliyun_instance_id, reason, actor, created_at) \
+             VALUES ('{workspace}', {}, '{to}', {}, '{reason}', 'test', '{}')",
+            quote(from),
+            quote(instance),
+            at.to_rfc3339()
+        ))
+        .await;
+    }
+
+    /// A purchased instance claimed by `account`.
+    pub async fn claimed_instance(&self, account: &TestAccount, ali_uid: &str) -> String {
+        let instance = self.market_purchase(ali_uid).await["instance_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        self.execute(&format!(
+            "UPDATE aliyun_instances SET claimed_by = {} WHERE instance_id = '{instance}'",
+            account.id
+        ))
+        .await;
+        instance
+    }
+
+    /// Settles `day` as the schedule would.
+    pub async fn settle(&self, day: NaiveDate) -> Settled {
+        let mut conn = self.pool.get().await.unwrap();
+        settle_day(&mut conn, day, Utc::now()).await.unwrap()
+    }
+
+    /// Every push the sandbox marketplace received.
+    pub async fn pushes(&self) -> Vec<Value> {
+        reqwest::get(format!("{}/market/api/metering", self.sandbox))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Waits (up to 15 s) for `n` windows in `state`.
+    pub async fn wait_for_windows(&self, state: &str, n: i64) {
+        self.wait_for_count(
+            &format!("SELECT count(*) AS n FROM metering_windows WHERE state = '{state}'"),
+            n,
+        )
+        .await;
+    }
+
+    /// Runs an operator command against this app's database and sandbox.
+    pub fn operator(&self, args: &[&str]) -> std::process::Output {
+        let endpoint = format!("{}/", self.sandbox);
+        let env: Vec<(&str, &str)> = FAST_METERING
+            .iter()
+            .copied()
+            .chain([("APP_ALIYUN_MARKET_ENDPOINT", endpoint.as_str())])
+            .collect();
+        run_cli(&self.database_url, &env, args, "")
+    }
+}
+
+/// The command's standard output, asserting it succeeded.
+pub fn succeeded(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The command's standard error, asserting it failed.
+pub fn failed(out: &std::process::Output) -> String {
+    assert!(!out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Alice's two workspaces, settled two ways, with their month.
+pub struct Billed {
+    pub direct: String,
+    pub aliyun: String,
+    pub instance: String,
+    pub month: billing_center::domain::Month,
+}
+
+/// Alice with a Billing Center workspace "Production" (cn1) and one settled by
+/// an Alibaba instance, "Hong Kong" (cn6), each billed the worked example
+/// (¥13.40) yesterday: settled, and the metering window confirmed.
+pub async fn two_methods_billed(app: &TestApp) -> Billed {
+    let alice = app.create_account("alice").await;
+    let instance = app.claimed_instance(&alice, UID).await;
+    let direct = app.workspace(&alice, "cn1", None).await;
+    let aliyun = app.workspace(&alice, "cn6", Some(&instance)).await;
+    for (id, name) in [(&direct, "Production"), (&aliyun, "Hong Kong")] {
+        app.execute(&format!(
+            "UPDATE workspaces SET name = '{name}' WHERE id = '{id}'"
+        ))
+        .await;
+    }
+    let day = days_ago(1);
+    app.ingest("cn1", worked_example(&direct, day)).await;
+    app.ingest("cn6", worked_example(&aliyun, day)).await;
+    app.settle(day).await;
+    app.wait_for_windows("confirmed", 1).await;
+    Billed {
+        direct,
+        aliyun,
+        instance,
+        month: billing_center::domain::Month::of(day),
+    }
+}
