@@ -45,7 +45,9 @@ INSERT INTO bench_fortunes (id, message) VALUES
  (12, 'フレームワークのベンチマーク')
 ON CONFLICT (id) DO NOTHING;";
 
-async fn fortunes(pool: web::Data<billing_center::db::DbPool>) -> Result<HttpResponse, billing_center::error::AppError> {
+async fn fortunes(
+    pool: web::Data<billing_center::db::DbPool>,
+) -> Result<HttpResponse, billing_center::error::AppError> {
     let mut conn = pool.get().await?;
     let mut fortunes: Vec<Fortune> = diesel::sql_query("SELECT id, message FROM bench_fortunes")
         .load(&mut conn)
@@ -74,10 +76,14 @@ async fn main() -> anyhow::Result<()> {
     let listen = std::env::var("FLOOR_LISTEN").unwrap_or_else(|_| "127.0.0.1:18090".into());
     let data = web::Data::new(pool);
     println!("floor: http://{listen}/");
-    HttpServer::new(move || App::new().app_data(data.clone()).route("/", web::get().to(fortunes)))
-        .workers(settings.workers)
-        .bind(&listen)?
-        .run()
-        .await?;
+    HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .route("/", web::get().to(fortunes))
+    })
+    .workers(settings.workers)
+    .bind(&listen)?
+    .run()
+    .await?;
     Ok(())
 }

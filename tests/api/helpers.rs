@@ -501,7 +501,7 @@ impl TestApp {
     pub fn notifier(&self) -> billing_center::billing::notices::Notifier {
         billing_center::billing::notices::Notifier {
             public_url: url::Url::parse(&self.address).expect("a URL"),
-            brand: "Guance".into(),
+            brand: test_settings(&self.database_url, &[]).brand,
         }
     }
 
