@@ -254,31 +254,26 @@ impl TestApp {
             .expect("POST")
     }
 
-    /// POSTs the same form `n` times at once (released together by a
-    /// barrier, each on its own connection); the statuses, in no order.
-    pub async fn post_form_all_at_once(&self, path: &str, fields: &[(&str, &str)], n: usize) -> Vec<u16> {
+    /// Posts `fields` to `path` from `n` tasks released together (one
+    /// session, one CSRF token: a double click, a resend after a slow answer,
+    /// a scripted flood); their answers, in order.
+    pub async fn post_form_all_at_once(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        n: usize,
+    ) -> Vec<reqwest::Response> {
         let token = self.csrf_token().await;
         let mut body: Vec<(String, String)> = fields
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         body.push(("csrf_token".into(), token));
-        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(n));
-        let tasks: Vec<_> = (0..n)
-            .map(|_| {
-                let request = self.client.post(self.url(path)).form(&body);
-                let barrier = barrier.clone();
-                tokio::spawn(async move {
-                    barrier.wait().await;
-                    request.send().await.expect("POST").status().as_u16()
-                })
-            })
-            .collect();
-        let mut statuses = Vec::new();
-        for task in tasks {
-            statuses.push(task.await.expect("a request task"));
-        }
-        statuses
+        all_at_once(n, |_| self.client.post(self.url(path)).form(&body).send())
+            .await
+            .into_iter()
+            .map(|sent| sent.expect("POST"))
+            .collect()
     }
 
     /// Creates a Billing Center account with the production hashing.

@@ -108,8 +108,12 @@ async fn two_reconcile_commands_at_once_both_succeed_and_apply_each_event_once()
     app.market_operate(&silent, "release", false).await;
     app.wait_for_failed_notification().await;
 
-    let (a, b) = tokio::join!(app.command(&["reconcile"]), app.command(&["reconcile"]));
-    for out in [&a, &b] {
+    let runs = all_at_once(2, |_| {
+        let app = app.clone_handle();
+        async move { app.command(&["reconcile"]).await }
+    })
+    .await;
+    for out in &runs {
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
     let replayed = app

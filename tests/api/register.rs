@@ -214,12 +214,16 @@ async fn an_instance_claimed_by_another_account_is_refused() {
         .as_str()
         .unwrap()
         .to_string();
-    let other = app.create_account("owner").await;
-    app.execute(&format!(
-        "UPDATE aliyun_instances SET claimed_by = {} WHERE instance_id = '{id}'",
-        other.id
-    ))
-    .await;
+    // Another Billing Center account settles one of its workspaces with it (R2).
+    app.create_account("owner").await;
+    app.as_user("owner")
+        .await
+        .add_workspace(
+            "Theirs",
+            "cn1",
+            &[("method", "aliyun"), ("ali_uid", UID), ("instance_id", &id)],
+        )
+        .await;
     through_company(&app, "cn1", "alice").await;
     let res = app
         .post_form("/register/activate", &activate_fields("aliyun", UID, &id))
@@ -231,7 +235,11 @@ async fn an_instance_claimed_by_another_account_is_refused() {
             .unwrap()
             .contains("already associated with another Billing Center account")
     );
-    assert_eq!(app.count("SELECT count(*) AS n FROM workspaces").await, 0);
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM workspaces").await,
+        1,
+        "the owner's only"
+    );
 }
 
 #[tokio::test]
@@ -327,13 +335,37 @@ async fn a_concurrent_double_submit_creates_one_workspace() {
     let app = spawn_app().await;
     through_company(&app, "cn2", "alice").await;
     let fields = activate_fields("direct", "", "");
-    let (a, b) = tokio::join!(
-        app.post_form("/register/activate", &fields),
-        app.post_form("/register/activate", &fields)
-    );
-    assert_eq!(a.status(), 303);
-    assert_eq!(b.status(), 303);
+    for res in app.post_form_all_at_once("/register/activate", &fields, 2).await {
+        assert_eq!(res.status(), 303);
+    }
     assert_eq!(rows(&app).await, (1, 1, 1, 1));
+}
+
+#[tokio::test]
+async fn step_two_sent_twice_at_once_registers_once_and_both_go_on_to_step_three() {
+    let app = spawn_app().await;
+    let email = "alice@example.com";
+    let code = email_code(&app, email).await;
+    let res = app
+        .post_form(
+            "/register",
+            &account_fields("cn1", "alice", email, "13800000001", &code),
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let answers = app
+        .post_form_all_at_once(
+            "/register/company",
+            &[("company_name", "Example Ltd"), ("agree_terms", "on")],
+            2,
+        )
+        .await;
+    for res in answers {
+        assert_eq!(res.status(), 303);
+        assert_eq!(res.headers()["location"], "/register/activate");
+    }
+    assert_eq!(app.count("SELECT count(*) AS n FROM console_users").await, 1);
+    assert_eq!(app.get("/register/activate").await.status(), 200);
 }
 
 #[tokio::test]

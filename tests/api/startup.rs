@@ -305,13 +305,12 @@ async fn ctrl_c_lets_a_request_in_flight_finish_before_the_process_exits() {
 #[tokio::test]
 async fn operators_set_arbitrary_settlement_and_list_workspaces() {
     let app = spawn_app().await;
-    let alice = app.create_account("alice").await;
-    app.execute(&format!(
-        "INSERT INTO workspaces (id, name, site, language, account_id, settlement_method) VALUES ('wksp_{}', 'Prod', 'us1', 'en', {}, 'billing_center')",
-        "a".repeat(32),
-        alice.id
-    ))
-    .await;
+    app.create_account("alice").await;
+    let workspace = app
+        .as_user("alice")
+        .await
+        .add_workspace("Prod", "us1", &[("method", "billing_center")])
+        .await;
     let run = async |args: &[&str]| cli(&app.database_url, args, "").await;
     let out = run(&[
         "account",
@@ -355,7 +354,7 @@ async fn operators_set_arbitrary_settlement_and_list_workspaces() {
     let out = run(&["workspace", "list", "--username", "alice"]).await;
     let listing = String::from_utf8_lossy(&out.stdout);
     assert!(
-        listing.contains(&format!("wksp_{}", "a".repeat(32)))
+        listing.contains(&workspace)
             && listing.contains("billing_center")
             && listing.contains("1 workspace(s).")
     );

@@ -125,27 +125,6 @@ async fn the_method_changes_once_per_calendar_month_of_beijing_time() {
     assert_eq!(method_of(&app, &ws).await, "billing_center");
 }
 
-/// Posts `fields` to `path` from `n` tasks at once (one session, one CSRF
-/// token: a double click, or a resend after a slow answer); their answers.
-async fn post_at_once(
-    app: &TestApp,
-    n: usize,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> Vec<reqwest::Response> {
-    let token = app.csrf_token().await;
-    let mut form: Vec<(String, String)> = fields
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    form.push(("csrf_token".into(), token));
-    all_at_once(n, |_| {
-        let (client, url, form) = (app.client.clone(), app.url(path), form.clone());
-        async move { client.post(url).form(&form).send().await.unwrap() }
-    })
-    .await
-}
-
 #[tokio::test]
 async fn concurrent_changes_of_one_workspace_cannot_both_succeed() {
     let app = spawn_app().await;
@@ -197,7 +176,7 @@ async fn a_settlement_change_sent_four_times_at_once_is_made_once_and_every_copy
     let instance = purchase(&app).await;
     app.login("alice").await;
     let path = format!("/billing/workspaces/{ws}/settlement");
-    let answers = post_at_once(&app, 4, &path, &to_aliyun(&instance)).await;
+    let answers = app.post_form_all_at_once(&path, &to_aliyun(&instance), 4).await;
     for res in &answers {
         assert_eq!(res.status(), 303);
         assert_eq!(
@@ -231,7 +210,9 @@ async fn a_new_workspace_form_sent_four_times_at_once_creates_one_workspace() {
         ("method", "billing_center"),
         ("form_key", key.as_str()),
     ];
-    let answers = post_at_once(&app, 4, "/billing/workspaces/new", &fields).await;
+    let answers = app
+        .post_form_all_at_once("/billing/workspaces/new", &fields, 4)
+        .await;
     let locations: std::collections::HashSet<String> = answers
         .iter()
         .map(|res| {

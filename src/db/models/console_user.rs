@@ -83,24 +83,32 @@ impl ConsoleUser {
         })
     }
 
-    /// Inserts; `None` when a unique identifier was taken meanwhile.
+    /// Inserts; `None` when a unique identifier was taken meanwhile. A repeat
+    /// of the same registration (a double click on step 2) finds the row its
+    /// first submission made: the password hash, salted at random in step 1,
+    /// names the registration.
     pub async fn create(
         conn: &mut AsyncPgConnection,
         new: &NewConsoleUser<'_>,
     ) -> QueryResult<Option<ConsoleUser>> {
         let inserted = diesel::insert_into(console_users::table)
             .values(new)
+            .on_conflict_do_nothing()
             .returning(ConsoleUser::as_returning())
             .get_result(conn)
-            .await;
-        match inserted {
-            Ok(user) => Ok(Some(user)),
-            Err(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            )) => Ok(None),
-            Err(e) => Err(e),
+            .await
+            .optional()?;
+        if inserted.is_some() {
+            return Ok(inserted);
         }
+        console_users::table
+            .filter(console_users::site.eq(new.site))
+            .filter(lower(console_users::username).eq(new.username.to_lowercase()))
+            .filter(console_users::password_hash.eq(new.password_hash))
+            .select(ConsoleUser::as_select())
+            .first(conn)
+            .await
+            .optional()
     }
 
     /// Loads and locks a console user for the rest of the transaction.
