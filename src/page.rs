@@ -316,3 +316,21 @@ pub fn capability_page(mut res: HttpResponse) -> HttpResponse {
     );
     res
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_of_an_error_summary_has_a_label_in_both_languages() {
+        for (field, label) in FIELD_LABELS {
+            for lang in [Language::En, Language::Zh] {
+                let text = crate::i18n::t(lang, label);
+                assert!(
+                    !text.is_empty() && !text.contains(label),
+                    "{field}: {label} in {lang:?}"
+                );
+            }
+        }
+    }
+}

@@ -441,6 +441,19 @@ mod tests {
     }
 
     #[test]
+    fn the_brand_is_set_per_language_and_defaults_to_each_languages_own_name() {
+        use crate::domain::Language::{En, Zh};
+        let default = with(&[]).unwrap().brand;
+        assert_eq!((default.name(En), default.name(Zh)), ("Guance", "观测云"));
+        let one = with(&[("APP_BRAND_NAME", "Acme")]).unwrap().brand;
+        assert_eq!((one.name(En), one.name(Zh)), ("Acme", "Acme"));
+        let each = with(&[("APP_BRAND_NAME", "Acme"), ("APP_BRAND_NAME_ZH", "艾克米")])
+            .unwrap()
+            .brand;
+        assert_eq!((each.name(En), each.name(Zh)), ("Acme", "艾克米"));
+    }
+
+    #[test]
     fn production_names_the_variable_to_set() {
         let err = with(&[("APP_ENV", "production"), ("APP_SANDBOX", "on")])
             .unwrap_err()

@@ -4,6 +4,7 @@
 
 mod anonymous;
 mod cancellation;
+mod console;
 mod docs;
 mod enumeration;
 mod helpers;
