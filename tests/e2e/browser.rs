@@ -241,7 +241,7 @@ impl Browser {
         let cmd = match width {
             Some(width) => Cdp(
                 "Emulation.setDeviceMetricsOverride",
-                serde_json::json!({ "width": width, "height": 800, "deviceScaleFactor": 2, "mobile": true }),
+                serde_json::json!({ "width": width, "height": 800, "deviceScaleFactor": 1, "mobile": true }),
             ),
             None => Cdp("Emulation.clearDeviceMetricsOverride", serde_json::json!({})),
         };

@@ -640,5 +640,19 @@ async fn full_account_tour(lang: Language) {
         b.goto(&app.url(page)).await;
         b.check_page(step).await;
     }
+    // And the pages of someone logged out, those of dead links included.
+    b.click("form[action='/logout'] button").await;
+    b.wait_until_at("/login?notice=logged-out").await;
+    for (page, step) in [
+        ("/password/forgot", "forgot"),
+        ("/register", "register"),
+        ("/marketplace/welcome", "welcome-without-instance"),
+        ("/notices/no-such-token", "notice-link-invalid"),
+        ("/password/reset/no-such-token", "reset-link-invalid"),
+        ("/no-such-page", "not-found-anonymous"),
+    ] {
+        b.goto(&app.url(page)).await;
+        b.check_page(step).await;
+    }
     b.finish().await;
 }
