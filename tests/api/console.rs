@@ -22,10 +22,7 @@ async fn get_in(app: &TestApp, path: &str, accept_language: &str) -> String {
 }
 
 async fn purchase(app: &TestApp) -> String {
-    app.market_purchase(UID).await["instance_id"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    app.purchase_instance(UID).await
 }
 
 #[tokio::test]
@@ -447,22 +444,7 @@ async fn the_marketplace_instance_waits_through_the_login_and_fills_in_the_forms
     let app = spawn_app().await;
     app.create_account("alice").await;
     let instance = purchase(&app).await;
-    let mut pairs = vec![
-        ("action".to_string(), "verify".to_string()),
-        ("instanceId".to_string(), instance.clone()),
-        (
-            "timeStamp".to_string(),
-            billing_center::marketplace::spi::format_time(chrono::Utc::now()),
-        ),
-    ];
-    billing_center::marketplace::token::sign(&mut pairs, crate::helpers::SPI_KEY);
-    let res = app
-        .client
-        .get(app.url("/api/aliyun/spi"))
-        .query(&pairs)
-        .send()
-        .await
-        .unwrap();
+    let res = app.marketplace_sign_on(&instance).await;
     assert_eq!(res.headers()["location"], "/marketplace/welcome");
     let welcome = app.get_text("/marketplace/welcome").await;
     assert!(welcome.contains("href=\"/login?next=%2Fbilling%2Fworkspaces\""));

@@ -38,14 +38,6 @@ in_both_languages!(password_reset_from_forgot_to_login, password_reset);
 in_both_languages!(marketplace_sign_on_carried_through_login, marketplace_sign_on);
 in_both_languages!(every_billing_page_with_a_full_account, full_account_tour);
 
-/// A marketplace purchase for `ali_uid` (the SPI delivered): its instance ID.
-async fn purchase(app: &TestApp, ali_uid: &str) -> String {
-    app.market_purchase(ali_uid).await["instance_id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 /// A workspace name in the journey's language.
 fn workspace_name(lang: Language, en: &str, zh: &str) -> String {
     match lang {
@@ -112,7 +104,7 @@ async fn code_from_mailbox(b: &mut Browser, app: &TestApp, email: &str) -> Strin
 async fn registration_and_login(lang: Language) {
     let app = spawn_app().await;
     let uid = "1234567890123456";
-    let instance_id = purchase(&app, uid).await;
+    let instance_id = app.purchase_instance(uid).await;
     let Some(mut b) = Browser::start("j2-j3-registration-and-login", lang).await else {
         return;
     };
@@ -385,7 +377,7 @@ async fn cancellation(lang: Language) {
     let app = spawn_app().await;
     let alice = app.create_account("alice").await;
     let uid = "1234567890123456";
-    let instance_id = purchase(&app, uid).await;
+    let instance_id = app.purchase_instance(uid).await;
     let user = app.as_user("alice").await;
     let settle = [
         ("method", "aliyun"),
@@ -491,7 +483,7 @@ async fn marketplace_sign_on(lang: Language) {
         .add_workspace("Production", "cn1", &[("method", "billing_center")])
         .await;
     let uid = "2345678901234567";
-    let instance_id = purchase(&app, uid).await;
+    let instance_id = app.purchase_instance(uid).await;
     let Some(mut b) = Browser::start("marketplace-sign-on", lang).await else {
         return;
     };
@@ -551,8 +543,8 @@ async fn full_account_tour(lang: Language) {
     let app = spawn_app().await;
     app.create_account("alice").await;
     let alice = app.as_user("alice").await;
-    let expiring = purchase(&app, "1111222233334444").await;
-    let closing = purchase(&app, "5555666677778888").await;
+    let expiring = app.purchase_instance("1111222233334444").await;
+    let closing = app.purchase_instance("5555666677778888").await;
     let long = "Observability-for-the-payments-platform-in-the-east-region-0001";
     let names = [
         (long, "cn1", Some(("1111222233334444", expiring.as_str()))),
