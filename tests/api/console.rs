@@ -329,13 +329,13 @@ async fn the_history_tells_an_added_workspace_from_a_registration_and_puts_the_i
             && history.contains(">Workspace added in the Billing Center</td>")
     );
     assert!(history.contains(&format!(
-        "Alibaba Cloud account <code class=\"muted\">{instance}</code></span>"
+        "Alibaba Cloud account <code class=\"muted nowrap\">{instance}</code></span>"
     )));
     app.market_operate(&instance, "release", true).await;
     app.wait_for_count("SELECT count(*) AS n FROM notices", 1).await;
     let history = alice.get_text("/billing/history").await;
     assert!(history.contains(&format!(
-        "Alibaba Cloud account <code class=\"muted\">{instance}</code> → Billing Center account</span>"
+        "Alibaba Cloud account <code class=\"muted nowrap\">{instance}</code> → Billing Center account</span>"
     )));
     assert!(history.contains(">Alibaba Cloud Marketplace</td>"));
 }
