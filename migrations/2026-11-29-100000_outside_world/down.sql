@@ -8,4 +8,10 @@ ALTER TABLE email_outbox
     ALTER COLUMN text_body SET NOT NULL,
     DROP COLUMN leased_until;
 DROP TABLE form_submissions;
-DROP TABLE instance_tombstones;
+DELETE FROM aliyun_instances WHERE ali_uid IS NULL;
+ALTER TABLE aliyun_instances
+    DROP CONSTRAINT aliyun_instances_opened_has_details,
+    DROP CONSTRAINT aliyun_instances_details_together,
+    ALTER COLUMN sku_id SET NOT NULL,
+    ALTER COLUMN product_code SET NOT NULL,
+    ALTER COLUMN ali_uid SET NOT NULL;

@@ -1,11 +1,16 @@
--- R8: a release or expiry of an instance we have not heard of is remembered,
--- so that a createInstance arriving after it (reordered, or Alibaba retrying
--- its create) answers the instanceId but leaves the instance released/expired.
-CREATE TABLE instance_tombstones (
-    instance_id TEXT        PRIMARY KEY CHECK (instance_id ~ '^[1-9][0-9]{0,31}$'),
-    status      TEXT        NOT NULL CHECK (status IN ('expired', 'released')),
-    recorded_at TIMESTAMPTZ NOT NULL
-);
+-- R8: a release or expiry of an instance we have no record of is remembered
+-- as the instance itself, ended, its details unknown until its createInstance
+-- arrives (reordered, or Alibaba retrying it); that create answers the
+-- instanceId, fills in the details and leaves the instance ended. One row per
+-- id, so a create and such a release meet on the primary key.
+ALTER TABLE aliyun_instances
+    ALTER COLUMN ali_uid DROP NOT NULL,
+    ALTER COLUMN product_code DROP NOT NULL,
+    ALTER COLUMN sku_id DROP NOT NULL,
+    ADD CONSTRAINT aliyun_instances_details_together
+    CHECK ((ali_uid IS NULL) = (product_code IS NULL) AND (ali_uid IS NULL) = (sku_id IS NULL)),
+    ADD CONSTRAINT aliyun_instances_opened_has_details
+    CHECK (ali_uid IS NOT NULL OR status <> 'opened');
 
 -- One-time form keys: a form that creates something carries a random key; the
 -- first submission records what it created, a repeat finds it and goes there.

@@ -3,9 +3,9 @@
 //! each one is idempotent: repeating it changes nothing.
 //!
 //! Order safety: a released instance never comes back; a release or expiry
-//! of an instance we have no record of is remembered (a tombstone), so that a
-//! `createInstance` arriving after it creates the instance already released
-//! or expired; an `expiredInstance` call arriving after a renewal already
+//! of an instance we have no record of is remembered (its row, ended, with no
+//! details), so that a `createInstance` arriving after it only fills in the
+//! details (see `AliyunInstance::create_recording`); an `expiredInstance` call arriving after a renewal already
 //! moved the expiry into the future is stale and ignored (the reconciler's own
 //! observation of `EXPIRED` is not: it is the marketplace's current state); a
 //! renewal reopens an expired instance only when its new expiry lies ahead.
@@ -17,8 +17,7 @@ use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 
 use super::notices::{self, NoticeKind, Notifier};
-use crate::db::models::aliyun_instance::{AliyunInstance, InstanceChange, NewAliyunInstance};
-use crate::db::models::instance_tombstone;
+use crate::db::models::aliyun_instance::{AliyunInstance, InstanceChange};
 use crate::db::models::notice::NoticeWorkspace;
 use crate::db::models::settlement_change;
 use crate::db::models::workspace::Workspace;
@@ -94,34 +93,10 @@ pub const RECONCILER_ACTOR: &str = "reconciler";
 /// An `expiredInstance` is stale when the recorded expiry is further ahead than this.
 const STALE_EXPIRY_MARGIN: chrono::Duration = chrono::Duration::hours(1);
 
-/// `createInstance`: stores the instance unless it exists (then nothing changes,
-/// not even for a released one); born released or expired when the
-/// marketplace ended it before telling us it began.
-pub async fn create(
-    conn: &mut AsyncPgConnection,
-    new: &NewAliyunInstance<'_>,
-    now: DateTime<Utc>,
-) -> QueryResult<Change> {
-    instance_tombstone::lock_id(conn, new.instance_id).await?;
-    let ended = instance_tombstone::ended_before_create(conn, new.instance_id).await?;
-    let born = NewAliyunInstance {
-        status: ended.unwrap_or(InstanceStatus::Opened).code(),
-        expired_at: (ended == Some(InstanceStatus::Expired)).then_some(now),
-        released_at: (ended == Some(InstanceStatus::Released)).then_some(now),
-        extra: new.extra.clone(),
-        order_ids: new.order_ids.clone(),
-        ..*new
-    };
-    let created = AliyunInstance::insert_if_absent(conn, &born).await?;
-    Ok(if created {
-        Change::Applied
-    } else {
-        Change::Unchanged
-    })
-}
-
-/// Locks the instance, or, when we have no record of it, remembers that the
-/// marketplace ended it (`ending`) and returns `None`.
+/// Locks the instance; when we have no record of it, remembers that the
+/// marketplace ended it (`ending`, R8) and returns `None`. The remembered
+/// row and a concurrent create meet on the instance's primary key, so
+/// whichever comes second sees the first.
 async fn lock_or_remember(
     conn: &mut AsyncPgConnection,
     instance_id: &str,
@@ -131,13 +106,22 @@ async fn lock_or_remember(
     if let Some(instance) = AliyunInstance::lock(conn, instance_id).await? {
         return Ok(Some(instance));
     }
-    instance_tombstone::lock_id(conn, instance_id).await?;
-    // A create may have committed while we waited for its lock.
-    if let Some(instance) = AliyunInstance::lock(conn, instance_id).await? {
-        return Ok(Some(instance));
+    if AliyunInstance::remember_ended(conn, instance_id, ending, now).await? {
+        return Ok(None);
     }
-    instance_tombstone::remember(conn, instance_id, ending, now).await?;
-    Ok(None)
+    // A create committed while we looked.
+    AliyunInstance::lock(conn, instance_id).await
+}
+
+/// Locks an instance whose `createInstance` reached us (renewals, upgrades
+/// and refunds of an instance we only know as ended change nothing).
+async fn lock_created(
+    conn: &mut AsyncPgConnection,
+    instance_id: &str,
+) -> QueryResult<Option<AliyunInstance>> {
+    Ok(AliyunInstance::lock(conn, instance_id)
+        .await?
+        .filter(AliyunInstance::created))
 }
 
 fn with_order(order_ids: &[String], order_id: Option<&str>) -> Option<Vec<String>> {
@@ -154,7 +138,7 @@ pub async fn renew(
     order_id: Option<&str>,
     now: DateTime<Utc>,
 ) -> QueryResult<Change> {
-    let Some(instance) = AliyunInstance::lock(conn, instance_id).await? else {
+    let Some(instance) = lock_created(conn, instance_id).await? else {
         return Ok(Change::UnknownInstance);
     };
     let status = instance.status();
@@ -186,7 +170,7 @@ pub async fn refund_renewal(
     instance_id: &str,
     expires_on: DateTime<Utc>,
 ) -> QueryResult<Change> {
-    let Some(instance) = AliyunInstance::lock(conn, instance_id).await? else {
+    let Some(instance) = lock_created(conn, instance_id).await? else {
         return Ok(Change::UnknownInstance);
     };
     if instance.status() == InstanceStatus::Released || instance.expires_on == Some(expires_on) {
@@ -209,7 +193,7 @@ pub async fn upgrade(
     extra: serde_json::Map<String, serde_json::Value>,
     now: DateTime<Utc>,
 ) -> QueryResult<Change> {
-    let Some(instance) = AliyunInstance::lock(conn, instance_id).await? else {
+    let Some(instance) = lock_created(conn, instance_id).await? else {
         return Ok(Change::UnknownInstance);
     };
     if instance.status() == InstanceStatus::Released {
@@ -219,7 +203,7 @@ pub async fn upgrade(
     merged.extend(extra);
     let merged = serde_json::Value::Object(merged);
     let order_ids = with_order(&instance.order_ids, order_id);
-    if instance.sku_id == sku_id && instance.extra == merged && order_ids.is_none() {
+    if instance.sku_id.as_deref() == Some(sku_id) && instance.extra == merged && order_ids.is_none() {
         return Ok(Change::Unchanged);
     }
     let change = InstanceChange {

@@ -18,9 +18,9 @@ diesel::table! {
 diesel::table! {
     aliyun_instances (instance_id) {
         instance_id -> Text,
-        ali_uid -> Text,
-        product_code -> Text,
-        sku_id -> Text,
+        ali_uid -> Nullable<Text>,
+        product_code -> Nullable<Text>,
+        sku_id -> Nullable<Text>,
         order_ids -> Array<Text>,
         trial -> Bool,
         expires_on -> Nullable<Timestamptz>,
@@ -84,14 +84,6 @@ diesel::table! {
         form_key -> Text,
         result -> Text,
         created_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    instance_tombstones (instance_id) {
-        instance_id -> Text,
-        status -> Text,
-        recorded_at -> Timestamptz,
     }
 }
 
@@ -244,7 +236,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     email_codes,
     email_outbox,
     form_submissions,
-    instance_tombstones,
     job_runs,
     login_throttle,
     notices,

@@ -102,19 +102,8 @@ async fn replay_failed_notifications(r: &Reconciler, report: &mut Report) -> any
             let id = notification.notification_request_id.as_str();
             let now = r.clock.now();
             let mut conn = r.pool.get().await?;
-            let reply = conn
-                .transaction(async |conn| {
-                    spi::handle(
-                        conn,
-                        &params,
-                        Source::FailedNotification(id),
-                        &r.product_code,
-                        &r.notifier,
-                        now,
-                    )
-                    .await
-                })
-                .await?;
+            let source = Source::FailedNotification(id);
+            let reply = spi::handle(&mut conn, &params, source, &r.product_code, &r.notifier, now).await?;
             drop(conn);
             if let Reply::Rejected(message) = &reply {
                 tracing::warn!(notification = id, %message, "a failed notification was rejected");

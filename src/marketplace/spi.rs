@@ -6,12 +6,12 @@
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Asia::Shanghai;
 use diesel::QueryResult;
-use diesel_async::AsyncPgConnection;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 
 use super::params::Params;
 use crate::billing::instances::{self, Change, Trigger};
 use crate::billing::notices::Notifier;
-use crate::db::models::aliyun_instance::NewAliyunInstance;
+use crate::db::models::aliyun_instance::{AliyunInstance, NewAliyunInstance};
 use crate::db::models::spi_inbox::{self, NewInboxRow};
 use crate::domain::{AliUid, InstanceId, InstanceStatus};
 
@@ -36,6 +36,22 @@ const KNOWN: &[&str] = &[
     "isRefund",
     "timeStamp",
 ];
+
+/// The actions of the protocol (a metrics label is one of these or `other`).
+const ACTIONS: &[&str] = &[
+    "createInstance",
+    "renewInstance",
+    "upgradeInstance",
+    "refundRenewInstance",
+    "expiredInstance",
+    "releaseInstance",
+    "verify",
+];
+
+/// `action` as a metrics label: bounded, whatever a caller sends.
+pub fn metric_label(action: &str) -> &'static str {
+    ACTIONS.iter().find(|a| **a == action).copied().unwrap_or("other")
+}
 
 /// A marketplace call, parsed.
 #[derive(Clone, Debug, PartialEq)]
@@ -222,7 +238,9 @@ pub enum Reply {
 }
 
 /// Applies a call with a valid token (or a replayed failed notification) and
-/// records it. Run inside a transaction.
+/// records it in the inbox, atomically: a `createInstance` in one statement
+/// (see `AliyunInstance::create_recording`), any other call in one
+/// transaction with its effect.
 pub async fn handle(
     conn: &mut AsyncPgConnection,
     params: &Params,
@@ -231,91 +249,103 @@ pub async fn handle(
     notifier: &Notifier,
     now: DateTime<Utc>,
 ) -> QueryResult<Reply> {
-    if let Source::FailedNotification(id) = source
-        && spi_inbox::has_notification(conn, id).await?
-    {
-        return Ok(Reply::Success);
-    }
-    let (reply, outcome, call) = match SpiCall::parse(params) {
-        Err(message) => (
-            Reply::Rejected(message.clone()),
-            format!("rejected: {message}"),
-            None,
-        ),
-        Ok(call) => {
-            let (reply, outcome) = apply(conn, &call, product_code, notifier, now).await?;
-            (reply, outcome, Some(call))
-        }
-    };
     let (source_code, notification_id) = match source {
         Source::Spi => ("spi", None),
         Source::FailedNotification(id) => ("failed_notification", Some(id)),
     };
-    spi_inbox::record(
-        conn,
-        &NewInboxRow {
-            action: params.get("action").unwrap_or(""),
-            instance_id: call.as_ref().map(|c| c.instance_id().as_ref()),
-            order_id: call.as_ref().and_then(SpiCall::order_id),
-            params: params.to_json(),
-            outcome: &outcome,
-            source: source_code,
-            notification_id,
-        },
-    )
-    .await?;
-    Ok(reply)
+    if let Some(id) = notification_id
+        && spi_inbox::has_notification(conn, id).await?
+    {
+        return Ok(Reply::Success);
+    }
+    let call = SpiCall::parse(params);
+    let inbox = NewInboxRow {
+        action: params.get("action").unwrap_or(""),
+        instance_id: call.as_ref().ok().map(|c| c.instance_id().as_ref()),
+        order_id: call.as_ref().ok().and_then(SpiCall::order_id),
+        params: params.to_json(),
+        outcome: "",
+        source: source_code,
+        notification_id,
+    };
+    let call = match &call {
+        Err(message) => {
+            let outcome = format!("rejected: {message}");
+            spi_inbox::record(conn, &inbox.with_outcome(&outcome)).await?;
+            return Ok(Reply::Rejected(message.clone()));
+        }
+        Ok(call) => call,
+    };
+    if let SpiCall::Create { .. } = call {
+        return create(conn, call, product_code, &inbox).await;
+    }
+    conn.transaction(async |conn| {
+        let (reply, outcome) = apply(conn, call, notifier, now).await?;
+        spi_inbox::record(conn, &inbox.with_outcome(&outcome)).await?;
+        Ok(reply)
+    })
+    .await
 }
 
-async fn apply(
+/// `createInstance`: the instance (R8: created once, whatever the order and
+/// repeats) and its inbox row in one statement.
+async fn create(
     conn: &mut AsyncPgConnection,
     call: &SpiCall,
     product_code: &str,
+    inbox: &NewInboxRow<'_>,
+) -> QueryResult<Reply> {
+    let SpiCall::Create {
+        ali_uid,
+        instance_id,
+        order_id,
+        product_code: code,
+        sku_id,
+        trial,
+        expires_on,
+        extra,
+    } = call
+    else {
+        return Ok(Reply::Rejected("not a createInstance".into()));
+    };
+    if code != product_code {
+        let message = format!("productCode {code} is not this product");
+        let outcome = format!("rejected: {message}");
+        spi_inbox::record(conn, &inbox.with_outcome(&outcome)).await?;
+        return Ok(Reply::Rejected(message));
+    }
+    let new = NewAliyunInstance {
+        instance_id: instance_id.as_ref(),
+        ali_uid: ali_uid.as_ref(),
+        product_code: code,
+        sku_id,
+        order_ids: vec![order_id.clone()],
+        trial: *trial,
+        expires_on: *expires_on,
+        extra: serde_json::Value::Object(extra.clone()),
+        status: InstanceStatus::Opened.code(),
+    };
+    let outcomes = [Change::Applied.outcome(), Change::Unchanged.outcome()];
+    AliyunInstance::create_recording(conn, &new, inbox, outcomes).await?;
+    Ok(Reply::Created {
+        instance_id: instance_id.to_string(),
+    })
+}
+
+/// Every call but `createInstance`, inside the caller's transaction.
+async fn apply(
+    conn: &mut AsyncPgConnection,
+    call: &SpiCall,
     notifier: &Notifier,
     now: DateTime<Utc>,
 ) -> QueryResult<(Reply, String)> {
     let id = call.instance_id().as_ref();
     let success = |change: Change| (Reply::Success, change.outcome().to_string());
     Ok(match call {
-        SpiCall::Create {
-            ali_uid,
-            order_id,
-            product_code: code,
-            sku_id,
-            trial,
-            expires_on,
-            extra,
-            ..
-        } => {
-            if code != product_code {
-                let message = format!("productCode {code} is not this product");
-                return Ok((Reply::Rejected(message.clone()), format!("rejected: {message}")));
-            }
-            let change = instances::create(
-                conn,
-                &NewAliyunInstance {
-                    instance_id: id,
-                    ali_uid: ali_uid.as_ref(),
-                    product_code: code,
-                    sku_id,
-                    order_ids: vec![order_id.clone()],
-                    trial: *trial,
-                    expires_on: *expires_on,
-                    extra: serde_json::Value::Object(extra.clone()),
-                    status: InstanceStatus::Opened.code(),
-                    expired_at: None,
-                    released_at: None,
-                },
-                now,
-            )
-            .await?;
-            (
-                Reply::Created {
-                    instance_id: id.to_string(),
-                },
-                change.outcome().to_string(),
-            )
-        }
+        SpiCall::Create { .. } => (
+            Reply::Rejected("createInstance is applied on its own".into()),
+            String::new(),
+        ),
         SpiCall::Renew {
             order_id, expires_on, ..
         } => success(instances::renew(conn, id, *expires_on, order_id.as_deref(), now).await?),
@@ -356,8 +386,8 @@ async fn verify(
     if !spi_inbox::use_verify_token(conn, token).await? {
         return Ok(rejected("this sign-in link was already used"));
     }
-    let known = crate::db::models::aliyun_instance::AliyunInstance::find(conn, instance_id).await?;
-    match known {
+    let known = AliyunInstance::find(conn, instance_id).await?;
+    match known.filter(AliyunInstance::created) {
         Some(_) => Ok((
             Reply::Verified {
                 instance_id: instance_id.to_string(),

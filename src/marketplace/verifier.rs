@@ -65,8 +65,6 @@ impl VerifiedInstance {
             expires_on: self.expires_on,
             extra: serde_json::json!({}),
             status: InstanceStatus::Opened.code(),
-            expired_at: None,
-            released_at: None,
         }
     }
 }
@@ -77,11 +75,14 @@ pub fn check_record(
     ali_uid: &AliUid,
     product_code: &str,
 ) -> Result<(), VerifyFailure> {
-    if local.product_code != product_code {
-        return Err(VerifyFailure::UnknownInstance);
-    }
-    if local.ali_uid != ali_uid.as_ref() {
-        return Err(VerifyFailure::AccountMismatch);
+    // An instance known only from its end (no details yet) fails on its status.
+    if let (Some(code), Some(uid)) = (&local.product_code, &local.ali_uid) {
+        if code != product_code {
+            return Err(VerifyFailure::UnknownInstance);
+        }
+        if uid != ali_uid.as_ref() {
+            return Err(VerifyFailure::AccountMismatch);
+        }
     }
     match local.status() {
         InstanceStatus::Opened => Ok(()),

@@ -289,12 +289,24 @@ async fn release_and_expiry_of_unknown_instances_are_successful_no_ops() {
             .await;
         assert_eq!((s, b), (200, json!({ "success": true })), "{action}");
     }
-    assert_eq!(app.count("SELECT count(*) AS n FROM aliyun_instances").await, 0);
+    // Remembered as released (the later expiry does not change that), with no details.
     assert_eq!(
-        app.count("SELECT count(*) AS n FROM spi_inbox WHERE outcome LIKE 'unknown instance%'")
+        app.count("SELECT count(*) AS n FROM aliyun_instances WHERE status = 'released' AND ali_uid IS NULL")
             .await,
-        3
+        1
     );
+    for (action, outcome) in [
+        ("releaseInstance", "unknown instance, remembered"),
+        ("expiredInstance", "unchanged"),
+        ("renewInstance", "unknown instance"),
+    ] {
+        let recorded = app
+            .count(&format!(
+                "SELECT count(*) AS n FROM spi_inbox WHERE action = '{action}' AND outcome = '{outcome}'"
+            ))
+            .await;
+        assert_eq!(recorded, 1, "{action}");
+    }
 }
 
 #[tokio::test]

@@ -2,19 +2,22 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel::sql_types::{Array, Bool, Jsonb, Nullable, Text, Timestamptz};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 use crate::db::schema::aliyun_instances;
 use crate::domain::InstanceStatus;
 
-/// A marketplace instance as stored.
+/// A marketplace instance as stored. Its details (account, product, SKU) are
+/// `None` only while we know it solely from a release or expiry that came
+/// before its `createInstance` (R8; such an instance is never opened).
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = aliyun_instances, check_for_backend(diesel::pg::Pg))]
 pub struct AliyunInstance {
     pub instance_id: String,
-    pub ali_uid: String,
-    pub product_code: String,
-    pub sku_id: String,
+    pub ali_uid: Option<String>,
+    pub product_code: Option<String>,
+    pub sku_id: Option<String>,
     pub order_ids: Vec<String>,
     pub trial: bool,
     pub expires_on: Option<DateTime<Utc>>,
@@ -26,6 +29,17 @@ pub struct AliyunInstance {
     pub upgraded_at: Option<DateTime<Utc>>,
     pub expired_at: Option<DateTime<Utc>>,
     pub released_at: Option<DateTime<Utc>>,
+}
+
+/// What the create statement found.
+#[derive(QueryableByName)]
+struct Created {
+    /// It inserted the instance or completed one known only as ended.
+    #[diesel(sql_type = Bool)]
+    applied: bool,
+    /// The instance was there, created, before the statement began.
+    #[diesel(sql_type = Bool)]
+    repeat: bool,
 }
 
 /// A new instance from `createInstance` (or found through the OpenAPI).
@@ -41,9 +55,6 @@ pub struct NewAliyunInstance<'a> {
     pub expires_on: Option<DateTime<Utc>>,
     pub extra: serde_json::Value,
     pub status: &'a str,
-    /// Set when it is born expired or released (a tombstone came first).
-    pub expired_at: Option<DateTime<Utc>>,
-    pub released_at: Option<DateTime<Utc>>,
 }
 
 /// The lifecycle columns a transition may change.
@@ -65,6 +76,124 @@ impl AliyunInstance {
     /// The status as a value.
     pub fn status(&self) -> InstanceStatus {
         InstanceStatus::from_code(&self.status).unwrap_or(InstanceStatus::Released)
+    }
+
+    /// Whether its `createInstance` reached us (else we only know it ended).
+    pub fn created(&self) -> bool {
+        self.ali_uid.is_some()
+    }
+
+    /// The buyer's Alibaba Cloud account ID, for pages: every instance an
+    /// account claimed or a buyer signed on with was created, so has one.
+    pub fn account_id(&self) -> &str {
+        self.ali_uid.as_deref().unwrap_or_default()
+    }
+
+    /// `createInstance`, recorded in the SPI inbox by the same statement: a
+    /// new instance is inserted; one we knew only as ended gets its details
+    /// and stays ended; a repeat changes nothing. One statement, so a repeat
+    /// takes no lock and needs no transaction; `true` when it changed something.
+    pub async fn create_recording(
+        conn: &mut AsyncPgConnection,
+        new: &NewAliyunInstance<'_>,
+        inbox: &crate::db::models::spi_inbox::NewInboxRow<'_>,
+        outcomes: [&str; 2],
+    ) -> QueryResult<bool> {
+        let done: Created = diesel::sql_query(
+            "WITH ins AS (
+                 INSERT INTO aliyun_instances
+                     (instance_id, ali_uid, product_code, sku_id, order_ids, trial, expires_on, extra, status)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'opened')
+                 ON CONFLICT (instance_id) DO NOTHING
+                 RETURNING 1),
+             fill AS (
+                 UPDATE aliyun_instances
+                 SET ali_uid = $2, product_code = $3, sku_id = $4, order_ids = $5, trial = $6,
+                     expires_on = $7, extra = $8
+                 WHERE instance_id = $1 AND ali_uid IS NULL AND NOT EXISTS (SELECT 1 FROM ins)
+                 RETURNING 1),
+             done AS (
+                 SELECT EXISTS (SELECT 1 FROM ins) OR EXISTS (SELECT 1 FROM fill) AS applied,
+                        EXISTS (SELECT 1 FROM aliyun_instances WHERE instance_id = $1 AND ali_uid IS NOT NULL) AS repeat),
+             recorded AS (
+                 INSERT INTO spi_inbox (action, instance_id, order_id, params, outcome, source, notification_id)
+                 SELECT $9, $1, $10, $11, CASE WHEN applied THEN $12 ELSE $13 END, $14, $15
+                 FROM done WHERE applied OR repeat
+                 ON CONFLICT DO NOTHING)
+             SELECT applied, repeat FROM done",
+        )
+        .bind::<Text, _>(new.instance_id)
+        .bind::<Text, _>(new.ali_uid)
+        .bind::<Text, _>(new.product_code)
+        .bind::<Text, _>(new.sku_id)
+        .bind::<Array<Text>, _>(&new.order_ids)
+        .bind::<Bool, _>(new.trial)
+        .bind::<Nullable<Timestamptz>, _>(new.expires_on)
+        .bind::<Jsonb, _>(&new.extra)
+        .bind::<Text, _>(inbox.action)
+        .bind::<Nullable<Text>, _>(inbox.order_id)
+        .bind::<Jsonb, _>(&inbox.params)
+        .bind::<Text, _>(outcomes[0])
+        .bind::<Text, _>(outcomes[1])
+        .bind::<Text, _>(inbox.source)
+        .bind::<Nullable<Text>, _>(inbox.notification_id)
+        .get_result(conn)
+        .await?;
+        if done.applied || done.repeat {
+            return Ok(done.applied);
+        }
+        // The row appeared while this statement ran (its snapshot could not
+        // see it): a release or expiry remembered it, or another create made
+        // it. A fresh statement sees it; complete it if it lacks details.
+        conn.transaction(async |conn| {
+            let filled = diesel::update(
+                aliyun_instances::table
+                    .find(new.instance_id)
+                    .filter(aliyun_instances::ali_uid.is_null()),
+            )
+            .set((
+                aliyun_instances::ali_uid.eq(new.ali_uid),
+                aliyun_instances::product_code.eq(new.product_code),
+                aliyun_instances::sku_id.eq(new.sku_id),
+                aliyun_instances::order_ids.eq(&new.order_ids),
+                aliyun_instances::trial.eq(new.trial),
+                aliyun_instances::expires_on.eq(new.expires_on),
+                aliyun_instances::extra.eq(&new.extra),
+            ))
+            .execute(conn)
+            .await?
+                == 1;
+            let outcome = if filled { outcomes[0] } else { outcomes[1] };
+            crate::db::models::spi_inbox::record(conn, &inbox.with_outcome(outcome)).await?;
+            Ok(filled)
+        })
+        .await
+    }
+
+    /// Remembers that the marketplace ended an instance we have no record of:
+    /// the row, with no details, in status `ended`. `false` when a row exists
+    /// (a create got there first): then lock that one.
+    pub async fn remember_ended(
+        conn: &mut AsyncPgConnection,
+        id: &str,
+        ended: InstanceStatus,
+        now: DateTime<Utc>,
+    ) -> QueryResult<bool> {
+        let (expired_at, released_at) = match ended {
+            InstanceStatus::Released => (None, Some(now)),
+            _ => (Some(now), None),
+        };
+        diesel::insert_into(aliyun_instances::table)
+            .values((
+                aliyun_instances::instance_id.eq(id),
+                aliyun_instances::status.eq(ended.code()),
+                aliyun_instances::expired_at.eq(expired_at),
+                aliyun_instances::released_at.eq(released_at),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await
+            .map(|n| n == 1)
     }
 
     /// Inserts unless the instance exists; `true` when inserted. Safe under

@@ -6,7 +6,6 @@ pub mod console_user;
 pub mod email_code;
 pub mod email_outbox;
 pub mod form_submission;
-pub mod instance_tombstone;
 pub mod login_throttle;
 pub mod notice;
 pub mod password_reset;

@@ -18,6 +18,17 @@ pub struct NewInboxRow<'a> {
     pub notification_id: Option<&'a str>,
 }
 
+impl<'a> NewInboxRow<'a> {
+    /// The same call with `outcome`.
+    pub fn with_outcome(&self, outcome: &'a str) -> Self {
+        NewInboxRow {
+            params: self.params.clone(),
+            outcome,
+            ..*self
+        }
+    }
+}
+
 /// Records a call (inside the transaction of its effect). A failed
 /// notification recorded meanwhile by another process is not recorded twice
 /// (its effect, applied by both, is idempotent).

@@ -4,7 +4,6 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, web};
-use diesel_async::AsyncConnection;
 use secrecy::ExposeSecret;
 use serde_json::json;
 
@@ -59,12 +58,17 @@ pub async fn spi(
     let product_code = state.settings.aliyun.product_code.clone();
     let now = state.clock.now();
     let mut conn = state.pool.get().await?;
-    let reply = conn
-        .transaction(async |conn| {
-            spi::handle(conn, &params, Source::Spi, &product_code, &state.notifier, now).await
-        })
-        .await?;
-    metrics::counter!("spi_calls_total", "action" => action.clone()).increment(1);
+    let reply = spi::handle(
+        &mut conn,
+        &params,
+        Source::Spi,
+        &product_code,
+        &state.notifier,
+        now,
+    )
+    .await?;
+    drop(conn);
+    metrics::counter!("spi_calls_total", "action" => spi::metric_label(&action)).increment(1);
     Ok(match reply {
         Reply::Created { instance_id } => json_reply(
             StatusCode::OK,

@@ -73,7 +73,7 @@ impl SettlementForm {
         } else {
             SettlementForm {
                 method: "aliyun".into(),
-                ali_uid: instance.ali_uid.clone(),
+                ali_uid: instance.account_id().to_string(),
                 instance_id: instance.instance_id.clone(),
                 ..SettlementForm::default()
             }

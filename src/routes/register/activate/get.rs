@@ -34,7 +34,7 @@ pub async fn page(
         activation_method: if aliyun_allowed { "aliyun" } else { "direct" }.into(),
         ali_uid: marketplace
             .as_ref()
-            .map(|i| i.ali_uid.clone())
+            .map(|i| i.account_id().to_string())
             .unwrap_or_default(),
         instance_id: marketplace
             .as_ref()
