@@ -301,7 +301,7 @@ fn notifier_of(settings: &Settings) -> anyhow::Result<crate::billing::notices::N
             Some(url) => url.clone(),
             None => url::Url::parse(&format!("http://{}", settings.listen))?,
         },
-        brand: settings.brand_name.clone(),
+        brand: settings.brand.clone(),
     })
 }
 

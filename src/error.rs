@@ -157,7 +157,7 @@ pub fn render_error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorH
             ServiceResponse::new(request, response).map_into_right_body(),
         ));
     }
-    let ctx = crate::page::PageContext::anonymous(&request);
+    let ctx = crate::page::PageContext::for_error(&request);
     let lang = ctx.lang;
     let specific = res.response().extensions().get::<ErrorMessage>().map(|m| m.0);
     let (title_key, message_key) = messages_for(status);
@@ -208,6 +208,35 @@ fn fallback_body(lang: Language, status: StatusCode) -> String {
         "<!doctype html><title>{status}</title><p>{}</p>",
         crate::i18n::t(lang, "error-500-body")
     )
+}
+
+/// App-wide middleware inside the session middleware: when the answer is an
+/// error, copies who is logged in (if anyone) into the request, for the
+/// header of the error page that [`render_error_page`] renders outside the
+/// session middleware. It reads the session the middleware already loaded:
+/// an anonymous visitor (no session cookie) costs nothing, and no row is
+/// written.
+pub async fn remember_visitor<B: actix_web::body::MessageBody>(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<B>,
+) -> Result<ServiceResponse<B>, actix_web::Error> {
+    use actix_session::SessionExt;
+    let res = next.call(req).await?;
+    if res.status().is_client_error() || res.status().is_server_error() {
+        let request = res.request();
+        let username = request
+            .get_session()
+            .get::<String>(crate::auth::session_keys::USERNAME)
+            .ok()
+            .flatten();
+        if let Some(username) = username {
+            let csrf = crate::auth::csrf::form_token(request);
+            request
+                .extensions_mut()
+                .insert(crate::page::Visitor { username, csrf });
+        }
+    }
+    Ok(res)
 }
 
 /// Middleware around the session middleware: when its store (PostgreSQL)

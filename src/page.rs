@@ -28,21 +28,59 @@ pub struct PageContext {
     pub alerts: Vec<crate::auth::guard::WorkspaceAlert>,
     /// The negative balance, shown (Billing Center pages only).
     pub arrears: Option<String>,
-    /// The request, for the form token (none on error pages).
-    request: Option<HttpRequest>,
+    /// Where the form token comes from.
+    csrf: CsrfSource,
+}
+
+/// Where a page's form token comes from.
+enum CsrfSource {
+    /// The request, asked when a form needs it (see `auth::csrf`).
+    Request(HttpRequest),
+    /// Known in advance (an error page of a logged-in visitor).
+    Known(String),
+    /// No form on the page may post (an anonymous error page).
+    None,
+}
+
+/// Who is logged in, as the header of an error page shows them: the error
+/// pages are rendered outside the session middleware, after it has taken the
+/// session's state away, so [`crate::error::remember_visitor`] copies this
+/// into the request on the way out.
+#[derive(Clone, Debug)]
+pub struct Visitor {
+    pub username: String,
+    /// The session's form token, for the header's logout button.
+    pub csrf: String,
 }
 
 impl PageContext {
-    /// A context that never touches the session (error pages).
+    /// A context that never touches the session (pages answered before or
+    /// without one).
     pub fn anonymous(req: &HttpRequest) -> Self {
+        let lang = crate::i18n::negotiate(req);
         PageContext {
-            lang: crate::i18n::negotiate(req),
-            brand: brand(req),
+            lang,
+            brand: brand(req, lang),
             path: req.uri().path_and_query().map_or("/", |p| p.as_str()).to_string(),
             username: None,
             alerts: Vec::new(),
             arrears: None,
-            request: None,
+            csrf: CsrfSource::None,
+        }
+    }
+
+    /// The context of an error page: anonymous, but with the header of the
+    /// logged-in visitor when the request carried a session.
+    pub fn for_error(req: &HttpRequest) -> Self {
+        let visitor = req.extensions().get::<Visitor>().cloned();
+        let ctx = PageContext::anonymous(req);
+        match visitor {
+            Some(visitor) => PageContext {
+                username: Some(visitor.username),
+                csrf: CsrfSource::Known(visitor.csrf),
+                ..ctx
+            },
+            None => ctx,
         }
     }
 
@@ -64,10 +102,32 @@ impl PageContext {
 
     /// The token for the hidden `csrf_token` field (see `auth::csrf`).
     pub fn csrf(&self) -> String {
-        self.request
-            .as_ref()
-            .map(crate::auth::csrf::form_token)
-            .unwrap_or_default()
+        match &self.csrf {
+            CsrfSource::Request(req) => crate::auth::csrf::form_token(req),
+            CsrfSource::Known(token) => token.clone(),
+            CsrfSource::None => String::new(),
+        }
+    }
+
+    /// What separates two sentences: a space in English, nothing in Chinese
+    /// (whose full-width punctuation carries its own space).
+    pub fn gap(&self) -> &'static str {
+        match self.lang {
+            Language::En => " ",
+            Language::Zh => "",
+        }
+    }
+
+    /// An entry of a form's error summary: the field's label and its message.
+    pub fn summary_entry(&self, field: &str, message: &str) -> String {
+        match field_label(field) {
+            Some(label) => crate::i18n::t_args(
+                self.lang,
+                "error-summary-entry",
+                &[("field", self.t(label)), ("message", message.to_string())],
+            ),
+            None => message.to_string(),
+        }
     }
 
     /// The `lang` attribute of the page.
@@ -122,9 +182,44 @@ impl PageContext {
     }
 }
 
-fn brand(req: &HttpRequest) -> String {
-    req.app_data::<web::Data<AppState>>()
-        .map_or_else(|| "Billing Center".to_string(), |s| s.settings.brand_name.clone())
+/// The label of each form field (SPEC 4.1 names), for error summaries.
+const FIELD_LABELS: [(&str, &str); 21] = [
+    ("site", "field-site"),
+    ("username", "field-username"),
+    ("password", "field-password"),
+    ("password_confirm", "field-password-confirm-plain"),
+    ("current_password", "field-current-password"),
+    ("email", "field-email"),
+    ("email_code", "field-email-code"),
+    ("phone", "field-phone"),
+    ("company_name", "field-company"),
+    ("agree_terms", "field-agree-terms"),
+    ("workspace_name", "field-workspace-name"),
+    ("workspace_language", "field-workspace-language"),
+    ("activation_method", "field-activation-method"),
+    ("ali_uid", "field-ali-uid"),
+    ("instance_id", "field-instance-id"),
+    ("sync_billing_account", "field-billing-account"),
+    ("billing_login", "field-billing-login"),
+    ("billing_password", "field-billing-password"),
+    ("login", "login-identifier"),
+    ("method", "settlement-new"),
+    ("registered_instance_id", "field-registered-instance"),
+];
+
+/// The message id of `field`'s label.
+fn field_label(field: &str) -> Option<&'static str> {
+    FIELD_LABELS
+        .iter()
+        .find(|(f, _)| *f == field)
+        .map(|(_, label)| *label)
+}
+
+fn brand(req: &HttpRequest, lang: Language) -> String {
+    req.app_data::<web::Data<AppState>>().map_or_else(
+        || "Billing Center".to_string(),
+        |s| s.settings.brand.name(lang).to_string(),
+    )
 }
 
 impl FromRequest for PageContext {
@@ -151,7 +246,7 @@ impl FromRequest for PageContext {
             username,
             alerts,
             arrears,
-            request: Some(req.clone()),
+            csrf: CsrfSource::Request(req.clone()),
             ..PageContext::anonymous(req)
         }))
     }
@@ -246,4 +341,22 @@ pub fn capability_page(mut res: HttpResponse) -> HttpResponse {
         HeaderValue::from_static("noindex, nofollow"),
     );
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_of_an_error_summary_has_a_label_in_both_languages() {
+        for (field, label) in FIELD_LABELS {
+            for lang in [Language::En, Language::Zh] {
+                let text = crate::i18n::t(lang, label);
+                assert!(
+                    !text.is_empty() && !text.contains(label),
+                    "{field}: {label} in {lang:?}"
+                );
+            }
+        }
+    }
 }

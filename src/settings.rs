@@ -41,7 +41,8 @@ pub struct Settings {
     /// The simulated marketplace's SPI retry schedule (after the first attempt).
     pub sandbox_spi_retry: Vec<Duration>,
     pub mail_from: String,
-    pub brand_name: String,
+    /// The brand on pages and in emails, per language.
+    pub brand: Brand,
     pub aliyun: AliyunSettings,
     pub site_ingest_keys: HashMap<String, SecretString>,
     pub billing: BillingSettings,
@@ -51,6 +52,25 @@ pub struct Settings {
     pub trust_forwarded_for: bool,
     /// Who may read `/metrics`.
     pub metrics: MetricsAccess,
+}
+
+/// The brand in each language: `APP_BRAND_NAME_EN` and `APP_BRAND_NAME_ZH`,
+/// each defaulting to `APP_BRAND_NAME` when that is set, else to the product's
+/// own name in that language (Guance, 观测云).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Brand {
+    pub en: String,
+    pub zh: String,
+}
+
+impl Brand {
+    /// The brand as written in `lang`.
+    pub fn name(&self, lang: crate::domain::Language) -> &str {
+        match lang {
+            crate::domain::Language::En => &self.en,
+            crate::domain::Language::Zh => &self.zh,
+        }
+    }
 }
 
 /// Who may read `/metrics` (SPEC: not public in production).
@@ -245,7 +265,14 @@ impl Settings {
             smtp_url: var("APP_SMTP_URL").map(SecretString::from),
             sandbox_spi_retry: retry_schedule(var("APP_SANDBOX_SPI_RETRY_MS"))?,
             mail_from: var("APP_MAIL_FROM").unwrap_or_else(|| "Billing Center <billing@localhost>".into()),
-            brand_name: var("APP_BRAND_NAME").unwrap_or_else(|| "Guance".into()),
+            brand: Brand {
+                en: var("APP_BRAND_NAME_EN")
+                    .or_else(|| var("APP_BRAND_NAME"))
+                    .unwrap_or_else(|| "Guance".into()),
+                zh: var("APP_BRAND_NAME_ZH")
+                    .or_else(|| var("APP_BRAND_NAME"))
+                    .unwrap_or_else(|| "观测云".into()),
+            },
             aliyun,
             site_ingest_keys: ingest_keys(var("APP_SITE_INGEST_KEYS"))?,
             billing,
@@ -456,6 +483,19 @@ mod tests {
         assert!(!s.cookie_secure);
         assert_eq!(s.listen, "127.0.0.1:8080");
         assert_eq!(s.site_ingest_keys.len(), 5);
+    }
+
+    #[test]
+    fn the_brand_is_set_per_language_and_defaults_to_each_languages_own_name() {
+        use crate::domain::Language::{En, Zh};
+        let default = with(&[]).unwrap().brand;
+        assert_eq!((default.name(En), default.name(Zh)), ("Guance", "观测云"));
+        let one = with(&[("APP_BRAND_NAME", "Acme")]).unwrap().brand;
+        assert_eq!((one.name(En), one.name(Zh)), ("Acme", "Acme"));
+        let each = with(&[("APP_BRAND_NAME", "Acme"), ("APP_BRAND_NAME_ZH", "艾克米")])
+            .unwrap()
+            .brand;
+        assert_eq!((each.name(En), each.name(Zh)), ("Acme", "艾克米"));
     }
 
     #[test]

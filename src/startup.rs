@@ -128,7 +128,7 @@ impl Application {
         crate::metrics::install();
         let notifier = crate::billing::notices::Notifier {
             public_url: public_url.clone(),
-            brand: settings.brand_name.clone(),
+            brand: settings.brand.clone(),
         };
         let sites = {
             let mut conn = pool.get().await.context("connecting to the database")?;
@@ -177,6 +177,7 @@ impl Application {
             // The last `wrap` is the outermost layer.
             App::new()
                 .wrap(from_fn(crate::auth::csrf::anonymous_cookie))
+                .wrap(from_fn(crate::error::remember_visitor))
                 .wrap(sessions)
                 .wrap(from_fn(crate::error::session_store_outage))
                 .wrap(ErrorHandlers::new().default_handler(crate::error::render_error_page))
@@ -367,7 +368,7 @@ async fn housekeeping(pool: DbPool, settings: Settings, public_url: Url) {
             db::models::rate_limit::delete_stale(&mut conn).await?;
             drop(conn);
             // Requests a crash left unprocessed.
-            crate::auth::password_reset::process_requests(&pool, &public_url, &settings.brand_name).await?;
+            crate::auth::password_reset::process_requests(&pool, &public_url, &settings.brand).await?;
             Ok(())
         }
         .await;

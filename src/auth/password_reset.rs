@@ -16,6 +16,7 @@ use crate::db::DbPool;
 use crate::db::models::{account::Account, password_reset};
 use crate::domain::Language;
 use crate::email::messages::{EmailContext, password_reset as reset_email};
+use crate::settings::Brand;
 
 /// How long a reset link works.
 pub const RESET_TTL: Duration = Duration::from_secs(30 * 60);
@@ -41,7 +42,7 @@ pub async fn request(conn: &mut AsyncPgConnection, email: &str) -> diesel::Query
 /// Turns every pending request into a link and an email (for accounts), each
 /// in its own transaction; returns how many were processed. Safe to run in
 /// several processes at once (`SKIP LOCKED`).
-pub async fn process_requests(pool: &DbPool, public_url: &Url, brand: &str) -> anyhow::Result<usize> {
+pub async fn process_requests(pool: &DbPool, public_url: &Url, brand: &Brand) -> anyhow::Result<usize> {
     let mut conn = pool.get().await.context("borrowing a connection")?;
     let mut processed = 0;
     while process_one(&mut conn, public_url, brand).await? {
@@ -50,7 +51,7 @@ pub async fn process_requests(pool: &DbPool, public_url: &Url, brand: &str) -> a
     Ok(processed)
 }
 
-async fn process_one(conn: &mut AsyncPgConnection, public_url: &Url, brand: &str) -> anyhow::Result<bool> {
+async fn process_one(conn: &mut AsyncPgConnection, public_url: &Url, brand: &Brand) -> anyhow::Result<bool> {
     conn.transaction(async |conn| {
         let Some(request) = password_reset::claim_request(conn).await? else {
             return Ok(false);
@@ -59,10 +60,7 @@ async fn process_one(conn: &mut AsyncPgConnection, public_url: &Url, brand: &str
             let token = super::random_token();
             let hash = super::token_hash(&token);
             let link = public_url.join(&format!("/password/reset/{token}"))?;
-            let mail_ctx = EmailContext {
-                lang: Language::parse(&account.language).unwrap_or_default(),
-                brand: brand.to_string(),
-            };
+            let mail_ctx = EmailContext::new(Language::parse(&account.language).unwrap_or_default(), brand);
             let message = reset_email(
                 &mail_ctx,
                 &account.email,

@@ -188,7 +188,8 @@ pub struct NewWorkspaceSpec<'a> {
 }
 
 /// Writes a workspace bound to `target` (already checked with [`bind`]) and its
-/// first settlement-change row (reason `registration`: its initial method).
+/// first settlement-change row (its initial method; reason `registration`, or
+/// `workspace_added` for one added in the Billing Center).
 pub async fn create_workspace(
     conn: &mut AsyncPgConnection,
     account: &Account,
@@ -221,7 +222,10 @@ pub async fn create_workspace(
             from_method: None,
             to_method: method.code(),
             aliyun_instance_id: target.instance_id(),
-            reason: "registration",
+            reason: match spec.console_user_id {
+                Some(_) => "registration",
+                None => "workspace_added",
+            },
             actor: spec.actor,
             created_at: now,
         },

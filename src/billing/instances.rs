@@ -79,11 +79,16 @@ impl Trigger {
     /// The actor of the settlement-change rows it writes.
     pub fn actor(self) -> &'static str {
         match self {
-            Trigger::Marketplace => "Alibaba Cloud Marketplace",
-            Trigger::Reconciliation => "reconciler",
+            Trigger::Marketplace => MARKETPLACE_ACTOR,
+            Trigger::Reconciliation => RECONCILER_ACTOR,
         }
     }
 }
+
+/// The recorded actor of a change the marketplace caused.
+pub const MARKETPLACE_ACTOR: &str = "Alibaba Cloud Marketplace";
+/// The recorded actor of a change the reconciler made.
+pub const RECONCILER_ACTOR: &str = "reconciler";
 
 /// An `expiredInstance` is stale when the recorded expiry is further ahead than this.
 const STALE_EXPIRY_MARGIN: chrono::Duration = chrono::Duration::hours(1);

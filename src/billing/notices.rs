@@ -20,7 +20,7 @@ pub const LINK_DAYS: i64 = 90;
 #[derive(Clone, Debug)]
 pub struct Notifier {
     pub public_url: Url,
-    pub brand: String,
+    pub brand: crate::settings::Brand,
 }
 
 /// What happened, for the notice and its email.
@@ -42,6 +42,20 @@ impl NoticeKind {
             NoticeKind::Expiry => "expiry",
             NoticeKind::Lock => "lock",
         }
+    }
+
+    /// Reads a stored code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        [NoticeKind::Release, NoticeKind::Expiry, NoticeKind::Lock]
+            .into_iter()
+            .find(|k| k.code() == code)
+    }
+
+    /// When the workspaces of a notice of this kind made at `at` are locked
+    /// unless the instance is renewed or they move: the end of an expiry's
+    /// grace period (R7).
+    pub fn lock_at(self, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        (self == NoticeKind::Expiry).then(|| at + super::instances::GRACE)
     }
 }
 
@@ -88,10 +102,7 @@ pub async fn notify(
             site: site::find(&sites, &w.site).map_or_else(|| w.site.clone(), |s| s.name(lang).to_string()),
         })
         .collect();
-    let ctx = EmailContext {
-        lang,
-        brand: notifier.brand.clone(),
-    };
+    let ctx = EmailContext::new(lang, &notifier.brand);
     // The notice promises its email: one that cannot be written aborts the
     // whole change (the marketplace then retries the call), rather than
     // leaving a notice nobody is told about.

@@ -19,7 +19,7 @@ use crate::db::models::settlement_change::{self, NewSettlementChange};
 use crate::db::models::site::Site;
 use crate::db::models::workspace::Workspace;
 use crate::db::{DbError, DbPool};
-use crate::domain::InstanceStatus;
+use crate::domain::{InstanceStatus, SettlementMethod};
 
 /// The first day of the calendar month after `now`'s, in Asia/Shanghai.
 pub fn next_month_start(now: DateTime<Utc>) -> NaiveDate {
@@ -56,17 +56,45 @@ async fn local_refusal(
     {
         return Ok(Some(Refusal::Unchanged));
     }
-    if let Some(current) = &workspace.aliyun_instance_id
-        && AliyunInstance::find(conn, current)
-            .await?
-            .is_some_and(|i| i.status() == InstanceStatus::Opened)
-    {
+    let bound = match &workspace.aliyun_instance_id {
+        Some(current) => AliyunInstance::find(conn, current).await?.map(|i| i.status()),
+        None => None,
+    };
+    if locked_in(bound) {
         return Ok(Some(Refusal::LockedIn));
     }
     if settlement_change::user_changes_since(conn, &workspace.id, month_start(now)).await? > 0 {
         return Ok(Some(Refusal::OncePerMonth(next_month_start(now))));
     }
     Ok(None)
+}
+
+/// R5: a workspace bound to an instance in `bound` status stays with it while
+/// the instance is opened.
+fn locked_in(bound: Option<InstanceStatus>) -> bool {
+    bound == Some(InstanceStatus::Opened)
+}
+
+/// Why no settlement change of `workspace` can succeed now, as far as its own
+/// rows tell before the user types anything, so a page can say so instead of
+/// offering the change: R5 (`bound`: the status of the instance it is bound
+/// to), or R3 (its `site` allows no method it could move to, and the account
+/// has no `arbitrary_settlement`). R4 and R1 are left to the change itself.
+pub fn change_blocked(
+    workspace: &Workspace,
+    bound: Option<InstanceStatus>,
+    site: Option<&Site>,
+    arbitrary: bool,
+) -> Option<Refusal> {
+    if locked_in(bound) {
+        return Some(Refusal::LockedIn);
+    }
+    let current = workspace.settlement_method.as_str();
+    let aliyun = SettlementMethod::Aliyun.code();
+    // Another method, or another instance of the Alibaba Cloud method.
+    let somewhere_to_go =
+        arbitrary || site.is_some_and(|s| s.methods.iter().any(|m| m != current || m == aliyun));
+    (!somewhere_to_go).then_some(Refusal::SiteForbidsMethod)
 }
 
 /// Changes `workspace_id`'s settlement for `account`, as the user. A repeat of

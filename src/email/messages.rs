@@ -14,6 +14,14 @@ pub struct EmailContext {
 }
 
 impl EmailContext {
+    /// The context of an email in `lang`, with the brand as written in it.
+    pub fn new(lang: Language, brand: &crate::settings::Brand) -> Self {
+        EmailContext {
+            lang,
+            brand: brand.name(lang).to_string(),
+        }
+    }
+
     /// The message `key` in the email's language.
     pub fn t(&self, key: &str) -> String {
         i18n::t(self.lang, key)
@@ -118,6 +126,7 @@ struct NoticeText<'a> {
     lines: &'a [NoticeLine],
     shanghai: String,
     utc: String,
+    lock_date: Option<String>,
     link: &'a str,
 }
 
@@ -131,6 +140,7 @@ struct NoticeHtml<'a> {
     lines: &'a [NoticeLine],
     shanghai: String,
     utc: String,
+    lock_date: Option<String>,
     link: &'a str,
 }
 
@@ -144,6 +154,7 @@ pub fn notice_email(
     at: chrono::DateTime<chrono::Utc>,
     link: &str,
 ) -> Result<Email, askama::Error> {
+    let lock_date = kind.lock_at(at).map(crate::time::shanghai_minute);
     let kind = kind.code();
     let shanghai = crate::time::shanghai_minute(at);
     let utc = at.format("%Y-%m-%d %H:%M UTC").to_string();
@@ -168,6 +179,7 @@ pub fn notice_email(
             lines,
             shanghai: shanghai.clone(),
             utc: utc.clone(),
+            lock_date: lock_date.clone(),
             link,
         }
         .render()?,
@@ -179,6 +191,7 @@ pub fn notice_email(
             lines,
             shanghai,
             utc,
+            lock_date,
             link,
         }
         .render()?,

@@ -5,6 +5,7 @@ pub mod api;
 pub mod billing;
 pub mod health;
 pub mod home;
+pub mod legal;
 pub mod locale;
 pub mod login;
 pub mod logout;
@@ -81,6 +82,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(page("/register/done", register::done::done))
         .service(page("/marketplace/welcome", marketplace::welcome::welcome))
         .service(page("/notices/{token}", notices::show))
+        .service(page("/terms", legal::terms))
+        .service(page("/privacy", legal::privacy))
         .service(
             web::resource("/api/aliyun/spi")
                 .route(web::get().to(api::aliyun_spi::spi))

@@ -460,6 +460,34 @@ impl TestApp {
         res.json().await.expect("market JSON")
     }
 
+    /// A marketplace purchase for `ali_uid`: its instance ID.
+    pub async fn purchase_instance(&self, ali_uid: &str) -> String {
+        self.market_purchase(ali_uid).await["instance_id"]
+            .as_str()
+            .expect("an instance ID")
+            .to_string()
+    }
+
+    /// The marketplace's sign-on (`verify`) for `instance_id`, as the buyer's
+    /// browser follows it from the Alibaba Cloud console.
+    pub async fn marketplace_sign_on(&self, instance_id: &str) -> reqwest::Response {
+        let mut pairs = vec![
+            ("action".to_string(), "verify".to_string()),
+            ("instanceId".to_string(), instance_id.to_string()),
+            (
+                "timeStamp".to_string(),
+                billing_center::marketplace::spi::format_time(chrono::Utc::now()),
+            ),
+        ];
+        billing_center::marketplace::token::sign(&mut pairs, SPI_KEY);
+        self.client
+            .get(self.url("/api/aliyun/spi"))
+            .query(&pairs)
+            .send()
+            .await
+            .expect("GET the SPI")
+    }
+
     /// `release`, `expire` or `renew` in the sandbox; `notify: false` skips the SPI.
     pub async fn market_operate(
         &self,
@@ -523,7 +551,7 @@ impl TestApp {
     pub fn notifier(&self) -> billing_center::billing::notices::Notifier {
         billing_center::billing::notices::Notifier {
             public_url: url::Url::parse(&self.address).expect("a URL"),
-            brand: "Guance".into(),
+            brand: test_settings(&self.database_url, &[]).brand,
         }
     }
 

@@ -6,6 +6,7 @@ mod anonymous;
 mod bills;
 mod cancellation;
 mod daily_settlement;
+mod console;
 mod docs;
 mod enumeration;
 mod helpers;

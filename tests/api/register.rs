@@ -519,22 +519,7 @@ async fn the_marketplace_sign_on_prefills_the_verified_instance() {
         .as_str()
         .unwrap()
         .to_string();
-    let mut pairs = vec![
-        ("action".to_string(), "verify".to_string()),
-        ("instanceId".to_string(), id.clone()),
-        (
-            "timeStamp".to_string(),
-            billing_center::marketplace::spi::format_time(chrono::Utc::now()),
-        ),
-    ];
-    billing_center::marketplace::token::sign(&mut pairs, crate::helpers::SPI_KEY);
-    let res = app
-        .client
-        .get(app.url("/api/aliyun/spi"))
-        .query(&pairs)
-        .send()
-        .await
-        .unwrap();
+    let res = app.marketplace_sign_on(&id).await;
     assert_eq!(res.status(), 303);
     through_company(&app, "cn1", "alice").await;
     let page = app.get_text("/register/activate").await;

@@ -144,7 +144,7 @@ async fn two_processes_on_one_database_lose_nothing_and_do_nothing_twice() {
             ))
             .await
     };
-    assert_eq!(history("registration").await, 5);
+    assert_eq!(history("workspace_added").await, 5);
     assert_eq!(history("user").await, 1);
     assert_eq!(history("marketplace_release").await, 2, "A1 and A2");
     assert_eq!(history("reconciliation").await, 1, "B1");

@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
+use crate::billing::notices::NoticeKind;
 use crate::db::models::notice::{Notice, NoticeWorkspace};
 use crate::db::models::site;
 use crate::error::AppError;
@@ -19,6 +20,9 @@ pub struct NoticeView {
     pub instance_id: String,
     pub time: String,
     pub time_utc: String,
+    /// When the workspaces of an expiry notice are locked unless renewed or
+    /// moved (the end of their grace period).
+    pub lock_date: Option<String>,
     /// (workspace, site name).
     pub workspaces: Vec<(NoticeWorkspace, String)>,
 }
@@ -41,6 +45,21 @@ impl NoticeView {
         format!("reason-{}", self.reason)
     }
 
+    /// Whether the notice moved workspaces to another method (a release):
+    /// then its table shows the method before and after; an expiry or a
+    /// lock changes their status instead.
+    pub fn switched_method(&self) -> bool {
+        self.kind == NoticeKind::Release.code()
+    }
+
+    /// The status the workspaces have after this notice.
+    pub fn status_after(&self) -> &'static str {
+        match self.lock_date {
+            Some(_) => "grace",
+            None => "locked",
+        }
+    }
+
     /// The view of `notice` in the page's language.
     pub fn new(notice: &Notice, state: &AppState, ctx: &PageContext) -> Self {
         NoticeView {
@@ -49,6 +68,9 @@ impl NoticeView {
             instance_id: notice.instance_id.clone(),
             time: crate::time::shanghai_minute(notice.created_at),
             time_utc: notice.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            lock_date: NoticeKind::from_code(&notice.kind)
+                .and_then(|kind| kind.lock_at(notice.created_at))
+                .map(crate::time::shanghai_minute),
             workspaces: notice
                 .workspace_list()
                 .into_iter()

@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::Registration;
+use crate::db::models::account::Account;
 use crate::db::models::site::{self};
 use crate::db::models::workspace::Workspace;
 use crate::error::AppError;
@@ -17,7 +18,10 @@ struct DonePage {
     ctx: PageContext,
     workspace: Workspace,
     site_name: String,
+    /// The Billing Center account the workspace belongs to.
     username: String,
+    /// That account existed before (step 3 joined it): its own password applies.
+    joined: bool,
 }
 
 /// GET `/register/done`.
@@ -36,6 +40,9 @@ pub async fn done(
     let workspace = Workspace::of_console_user(&mut conn, console_user_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let account = Account::find(&mut conn, workspace.account_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let sites = &state.sites;
     let site_name = site::find(sites, &workspace.site)
         .map(|s| s.name(ctx.lang).to_string())
@@ -44,6 +51,7 @@ pub async fn done(
         ctx,
         workspace,
         site_name,
-        username: registration.username,
+        username: account.username,
+        joined: registration.joined_account,
     })
 }

@@ -49,10 +49,7 @@ pub async fn send_code(
     };
     let code = format!("{:06}", rand::rng().random_range(0..1_000_000));
     let minutes = email_code::VALID_FOR.as_secs() / 60;
-    let mail_ctx = EmailContext {
-        lang: ctx.lang,
-        brand: state.settings.brand_name.clone(),
-    };
+    let mail_ctx = EmailContext::new(ctx.lang, &state.settings.brand);
     let message = code_email(&mail_ctx, email.as_ref(), &code, minutes)?;
     let ip = crate::auth::login::client_ip(&req, &state);
     let per_ip = rate_limit::registration_per_ip(&state.settings.auth.registration);

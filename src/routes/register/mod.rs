@@ -29,6 +29,10 @@ pub struct Registration {
     pub console_user_id: Option<i64>,
     /// Set by step 3.
     pub workspace_id: Option<String>,
+    /// Step 3 added the workspace to an existing Billing Center account
+    /// (whose credentials are not this registration's).
+    #[serde(default)]
+    pub joined_account: bool,
 }
 
 impl Registration {

@@ -5,6 +5,7 @@ use askama::Template;
 
 use crate::auth::guard::AccountId;
 use crate::db::models::settlement_change::{HistoryEntry, history_of_account};
+use crate::domain::SettlementMethod;
 use crate::error::AppError;
 use crate::page::{PageContext, PageQuery, ok};
 use crate::startup::AppState;
@@ -25,6 +26,31 @@ struct HistoryPage {
 impl HistoryPage {
     fn when(&self, entry: &HistoryEntry) -> String {
         crate::time::shanghai_minute(entry.created_at)
+    }
+
+    /// The instance beside the method it belongs to: a row records one
+    /// instance, the one settling on the Alibaba Cloud side of the change
+    /// (the new one, or the one left when moving away from it).
+    fn instance_after<'a>(&self, entry: &'a HistoryEntry) -> Option<&'a str> {
+        (entry.to_method == SettlementMethod::Aliyun.code())
+            .then_some(entry.aliyun_instance_id.as_deref())
+            .flatten()
+    }
+
+    fn instance_before<'a>(&self, entry: &'a HistoryEntry) -> Option<&'a str> {
+        (entry.to_method != SettlementMethod::Aliyun.code()
+            && entry.from_method.as_deref() == Some(SettlementMethod::Aliyun.code()))
+        .then_some(entry.aliyun_instance_id.as_deref())
+        .flatten()
+    }
+
+    /// Who made the change: the user's name, or the system part that did.
+    fn actor(&self, entry: &HistoryEntry) -> String {
+        match entry.actor.as_str() {
+            crate::billing::instances::MARKETPLACE_ACTOR => self.ctx.t("actor-marketplace"),
+            crate::billing::instances::RECONCILER_ACTOR => self.ctx.t("actor-reconciler"),
+            user => user.to_string(),
+        }
     }
 }
 

@@ -1,13 +1,14 @@
 //! `/billing/workspaces/new`: a further workspace for this account on any site
 //! (the same fields and rules as registration step 3).
 
+use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::settlement::{SettlementForm, refusal_message};
-use crate::auth::guard::AccountId;
+use super::settlement::{SettlementForm, allowed_methods, refusal_message};
+use crate::auth::guard::CurrentAccount;
 use crate::billing::binding::{Created, NewWorkspaceSpec, add_workspace};
 use crate::db::models::aliyun_instance::AliyunInstance;
 use crate::db::models::site::{self};
@@ -37,12 +38,22 @@ pub struct NewWorkspaceForm {
     form_key: String,
 }
 
+/// A site as the form offers it: with the methods it allows this account.
+struct SiteChoice {
+    code: String,
+    name: String,
+    methods: String,
+}
+
 #[derive(Template)]
 #[template(path = "billing/new_workspace.html")]
 struct NewWorkspacePage {
     ctx: PageContext,
     section: &'static str,
-    sites: Vec<(String, String)>,
+    sites: Vec<SiteChoice>,
+    /// The site is chosen in the same form: every method is offered, and the
+    /// site's own are named beside it.
+    aliyun_offered: bool,
     workspace_name: String,
     workspace_language: String,
     site: String,
@@ -56,20 +67,26 @@ struct NewWorkspacePage {
 async fn page(
     ctx: PageContext,
     state: &AppState,
-    account_id: AccountId,
+    account: &crate::db::models::account::Account,
     form: NewWorkspaceForm,
     errors: FormErrors,
 ) -> Result<NewWorkspacePage, AppError> {
     let mut conn = state.pool.get().await?;
+    let separator = ctx.t("list-separator");
     let sites = state
         .sites
         .iter()
-        .map(|s| (s.code.clone(), s.name(ctx.lang).to_string()))
+        .map(|s| SiteChoice {
+            code: s.code.clone(),
+            name: s.name(ctx.lang).to_string(),
+            methods: allowed_methods(&ctx, Some(s), account.arbitrary_settlement).join(&separator),
+        })
         .collect();
-    let registered = AliyunInstance::open_claimed_by(&mut conn, account_id.0).await?;
+    let registered = AliyunInstance::open_claimed_by(&mut conn, account.id).await?;
     Ok(NewWorkspacePage {
         section: "workspaces",
         sites,
+        aliyun_offered: true,
         workspace_name: form.workspace_name,
         workspace_language: form.workspace_language,
         site: form.site,
@@ -90,27 +107,44 @@ async fn page(
     })
 }
 
-/// GET `/billing/workspaces/new`.
+/// GET `/billing/workspaces/new`: settled by the Billing Center account, or
+/// by the instance the buyer came with from the marketplace.
 pub async fn new_form(
     ctx: PageContext,
     state: web::Data<AppState>,
-    account_id: web::ReqData<AccountId>,
+    current: web::ReqData<CurrentAccount>,
+    session: Session,
 ) -> Result<HttpResponse, AppError> {
+    let account = &current.0;
+    let from_marketplace = {
+        let mut conn = state.pool.get().await?;
+        super::marketplace_instance(&mut conn, &session, account.id).await?
+    };
+    let settle = match &from_marketplace {
+        Some(instance) => SettlementForm::with_instance(instance, account.id),
+        None => SettlementForm {
+            method: "billing_center".into(),
+            ..SettlementForm::default()
+        },
+    };
     let form = NewWorkspaceForm {
         workspace_language: if ctx.lang == Language::Zh { "zh" } else { "en" }.into(),
-        method: "billing_center".into(),
+        method: settle.method,
+        ali_uid: settle.ali_uid,
+        instance_id: settle.instance_id,
+        registered_instance_id: settle.registered_instance_id,
         ..NewWorkspaceForm::default()
     };
-    ok(&page(ctx, &state, *account_id, form, FormErrors::default()).await?)
+    ok(&page(ctx, &state, account, form, FormErrors::default()).await?)
 }
 
 /// POST `/billing/workspaces/new`.
-#[tracing::instrument(skip_all, fields(account_id = account_id.0))]
+#[tracing::instrument(skip_all, fields(account_id = current.0.id))]
 pub async fn create(
     ctx: PageContext,
     state: web::Data<AppState>,
-    account_id: web::ReqData<AccountId>,
-    current: web::ReqData<crate::auth::guard::CurrentAccount>,
+    current: web::ReqData<CurrentAccount>,
+    session: Session,
     form: web::Form<NewWorkspaceForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
@@ -136,7 +170,7 @@ pub async fn create(
     let (Some(name), Some(language), Some(site), Some(target), true) =
         (name, language, site, target, errors.is_empty())
     else {
-        let page = page(ctx, &state, *account_id, form, errors).await?;
+        let page = page(ctx, &state, &account, form, errors).await?;
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
     let spec = NewWorkspaceSpec {
@@ -159,11 +193,14 @@ pub async fn create(
     .await?;
     match result {
         // A repeat of the form lands where the first submission did.
-        Ok(Created::New(workspace)) => Ok(see_other(&format!("/billing/workspaces?added={}", workspace.id))),
+        Ok(Created::New(workspace)) => {
+            super::bound_marketplace_instance(&session, target.instance_id());
+            Ok(see_other(&format!("/billing/workspaces?added={}", workspace.id)))
+        }
         Ok(Created::Repeat(id)) => Ok(see_other(&format!("/billing/workspaces?added={id}"))),
         Err(refusal) => {
             refusal_message(&ctx, refusal, &mut errors);
-            let page = page(ctx, &state, *account_id, form, errors).await?;
+            let page = page(ctx, &state, &account, form, errors).await?;
             render(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
     }

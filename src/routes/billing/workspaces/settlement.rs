@@ -1,17 +1,18 @@
 //! `/billing/workspaces/{id}/settlement`: the change dialog as a page.
 
+use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::guard::AccountId;
 use crate::billing::Refusal;
 use crate::billing::binding::Target;
-use crate::billing::settlement::change_settlement;
+use crate::billing::settlement::{change_blocked, change_settlement};
 use crate::db::models::aliyun_instance::AliyunInstance;
+use crate::db::models::site::{self, Site};
 use crate::db::models::workspace::Workspace;
-use crate::domain::{AliUid, InstanceId};
+use crate::domain::{AliUid, InstanceId, SettlementMethod};
 use crate::error::AppError;
 use crate::page::{FormErrors, PageContext, ok, render, see_other};
 use crate::startup::AppState;
@@ -59,6 +60,35 @@ impl SettlementForm {
     pub fn is(&self, method: &str) -> bool {
         self.method == method
     }
+
+    /// The form filled in with the marketplace's instance: as a registered
+    /// instance when this account claimed it, else by account and instance ID.
+    pub fn with_instance(instance: &AliyunInstance, account_id: i64) -> Self {
+        if instance.claimed_by == Some(account_id) {
+            SettlementForm {
+                method: "registered".into(),
+                registered_instance_id: instance.instance_id.clone(),
+                ..SettlementForm::default()
+            }
+        } else {
+            SettlementForm {
+                method: "aliyun".into(),
+                ali_uid: instance.account_id().to_string(),
+                instance_id: instance.instance_id.clone(),
+                ..SettlementForm::default()
+            }
+        }
+    }
+}
+
+/// The methods `site` offers to an account (`arbitrary`: with
+/// `arbitrary_settlement`, every method), as labels for the page.
+pub fn allowed_methods(ctx: &PageContext, site: Option<&Site>, arbitrary: bool) -> Vec<String> {
+    [SettlementMethod::BillingCenter, SettlementMethod::Aliyun]
+        .into_iter()
+        .filter(|m| arbitrary || site.is_some_and(|s| s.allows(*m)))
+        .map(|m| ctx.t(&format!("method-{}", m.code())))
+        .collect()
 }
 
 /// Puts a refusal's message on its field.
@@ -77,6 +107,13 @@ struct SettlementPage {
     ctx: PageContext,
     section: &'static str,
     workspace: Workspace,
+    site_name: String,
+    /// The methods the workspace's site allows this account, as labels.
+    allowed: Vec<String>,
+    /// Whether the site allows this account the Alibaba Cloud method.
+    aliyun_offered: bool,
+    /// Why no change can succeed now (R5, R3), in the page's words.
+    blocked: Option<String>,
     registered: Vec<AliyunInstance>,
     marketplace_url: String,
     errors: FormErrors,
@@ -86,7 +123,8 @@ struct SettlementPage {
 async fn page(
     ctx: PageContext,
     state: &AppState,
-    account_id: AccountId,
+    account: &crate::db::models::account::Account,
+    session: &Session,
     id: &str,
     form: Option<SettlementForm>,
     errors: FormErrors,
@@ -95,27 +133,54 @@ async fn page(
         return Err(AppError::NotFound);
     }
     let mut conn = state.pool.get().await?;
-    let workspace = Workspace::find_for_account(&mut conn, account_id.0, id)
+    let workspace = Workspace::find_for_account(&mut conn, account.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let registered = AliyunInstance::open_claimed_by(&mut conn, account_id.0).await?;
-    let form = form.unwrap_or_else(|| SettlementForm {
-        method: if workspace.settlement_method == "aliyun" {
-            "billing_center"
-        } else {
-            "aliyun"
+    let registered = AliyunInstance::open_claimed_by(&mut conn, account.id).await?;
+    let form = match form {
+        Some(form) => form,
+        None => match super::marketplace_instance(&mut conn, session, account.id).await? {
+            Some(instance) => SettlementForm::with_instance(&instance, account.id),
+            None => SettlementForm {
+                method: if workspace.settlement_method == "aliyun" {
+                    "billing_center"
+                } else {
+                    "aliyun"
+                }
+                .into(),
+                ..SettlementForm::default()
+            },
+        },
+    };
+    drop(conn);
+    let site = site::find(&state.sites, &workspace.site);
+    let arbitrary = account.arbitrary_settlement;
+    let bound = workspace.aliyun_instance_id.as_deref().map(|id| {
+        match registered.iter().any(|i| i.instance_id == id) {
+            true => crate::domain::InstanceStatus::Opened,
+            false => crate::domain::InstanceStatus::Released,
         }
-        .into(),
-        ..SettlementForm::default()
+    });
+    let blocked = change_blocked(&workspace, bound, site, arbitrary).map(|refusal| match refusal {
+        Refusal::LockedIn => ctx.t("error-settlement-locked-in"),
+        _ => ctx.t1(
+            "workspaces-only-method",
+            "method",
+            ctx.t(&format!("method-{}", workspace.settlement_method)),
+        ),
     });
     Ok(SettlementPage {
-        ctx,
         section: "workspaces",
+        site_name: site.map(|s| s.name(ctx.lang).to_string()).unwrap_or_default(),
+        allowed: allowed_methods(&ctx, site, arbitrary),
+        aliyun_offered: arbitrary || site.is_some_and(|s| s.allows(SettlementMethod::Aliyun)),
+        blocked,
         workspace,
         registered,
         marketplace_url: state.marketplace_url.to_string(),
         errors,
         form,
+        ctx,
     })
 }
 
@@ -123,19 +188,21 @@ async fn page(
 pub async fn settlement_form(
     ctx: PageContext,
     state: web::Data<AppState>,
-    account_id: web::ReqData<AccountId>,
+    current: web::ReqData<crate::auth::guard::CurrentAccount>,
+    session: Session,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    ok(&page(ctx, &state, *account_id, &id, None, FormErrors::default()).await?)
+    let account = &current.0;
+    ok(&page(ctx, &state, account, &session, &id, None, FormErrors::default()).await?)
 }
 
 /// POST `/billing/workspaces/{id}/settlement`.
-#[tracing::instrument(skip_all, fields(account_id = account_id.0))]
+#[tracing::instrument(skip_all, fields(account_id = current.0.id))]
 pub async fn change(
     ctx: PageContext,
     state: web::Data<AppState>,
-    account_id: web::ReqData<AccountId>,
     current: web::ReqData<crate::auth::guard::CurrentAccount>,
+    session: Session,
     id: web::Path<String>,
     form: web::Form<SettlementForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -146,7 +213,7 @@ pub async fn change(
     let mut errors = FormErrors::default();
     let account = current.into_inner().0;
     let Some(target) = form.target(&ctx, &mut errors) else {
-        let page = page(ctx, &state, *account_id, &id, Some(form), errors).await?;
+        let page = page(ctx, &state, &account, &session, &id, Some(form), errors).await?;
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
     let result = change_settlement(
@@ -162,11 +229,14 @@ pub async fn change(
     match result {
         // Already settled as asked: an identical repeat (a double click, a
         // resend) lands where the first one did.
-        Ok(_) | Err(Refusal::Unchanged) => Ok(see_other("/billing/workspaces?changed=1")),
+        Ok(_) | Err(Refusal::Unchanged) => {
+            super::bound_marketplace_instance(&session, target.instance_id());
+            Ok(see_other(&format!("/billing/workspaces?changed={id}")))
+        }
         Err(Refusal::NotFound) => Err(AppError::NotFound),
         Err(refusal) => {
             refusal_message(&ctx, refusal, &mut errors);
-            let page = page(ctx, &state, *account_id, &id, Some(form), errors).await?;
+            let page = page(ctx, &state, &account, &session, &id, Some(form), errors).await?;
             render(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
     }

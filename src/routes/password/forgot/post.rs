@@ -49,7 +49,7 @@ pub async fn forgot(
         let (pool, public_url, brand) = (
             state.pool.clone(),
             state.public_url.clone(),
-            state.settings.brand_name.clone(),
+            state.settings.brand.clone(),
         );
         actix_web::rt::spawn(async move {
             if let Err(e) = password_reset::process_requests(&pool, &public_url, &brand).await {

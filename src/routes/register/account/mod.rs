@@ -35,17 +35,30 @@ pub struct AccountPage {
     pub errors: FormErrors,
     pub notice: Option<String>,
     pub sites: Vec<SiteOption>,
-    /// The typed values, passwords left out.
+    /// The typed values (see [`AccountPage::new`] for the passwords).
     pub form: AccountForm,
 }
 
 impl AccountPage {
-    /// The page with `form`'s values, without its passwords.
+    /// The page with every value `form` had, so that asking for the emailed
+    /// code or fixing another field never means typing the password twice
+    /// again. The passwords are left out only when one of them is at fault.
+    ///
+    /// Sending a password back into its field is safe here: the page is the
+    /// answer to the POST that carried it, to the same browser over the same
+    /// connection; it is `Cache-Control: no-store` (like every page), so no
+    /// cache or history keeps it, and it has no URL that would show it again;
+    /// nothing logs a page body.
     pub fn new(ctx: PageContext, sites: Vec<SiteOption>, form: AccountForm, errors: FormErrors) -> Self {
-        let form = AccountForm {
-            password: String::new(),
-            password_confirm: String::new(),
-            ..form
+        let at_fault = errors.get("password").is_some() || errors.get("password_confirm").is_some();
+        let form = if at_fault {
+            AccountForm {
+                password: String::new(),
+                password_confirm: String::new(),
+                ..form
+            }
+        } else {
+            form
         };
         AccountPage {
             ctx,

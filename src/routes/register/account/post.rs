@@ -187,6 +187,7 @@ pub async fn account(
         password_hash,
         console_user_id: None,
         workspace_id: None,
+        joined_account: false,
     }
     .save(&session)?;
     Ok(see_other("/register/company"))

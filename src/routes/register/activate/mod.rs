@@ -46,6 +46,12 @@ pub struct ActivatePage {
 }
 
 impl ActivatePage {
+    /// Whether the page offers activation via the marketplace: the site
+    /// allows it (R3), or the form already chose it.
+    fn offers_aliyun(&self) -> bool {
+        self.aliyun_allowed || self.checked("aliyun")
+    }
+
     fn checked(&self, field: &str) -> bool {
         match field {
             "sync" => self.form.sync_billing_account == "on",

@@ -139,6 +139,7 @@ pub async fn activate(
     match result {
         Ok(workspace) => {
             registration.workspace_id = Some(workspace.id);
+            registration.joined_account = matches!(request.account, BillingAccount::Join(_));
             registration.save(&session)?;
             session.remove(SESSION_INSTANCE);
             Ok(see_other("/register/done"))
