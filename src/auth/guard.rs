@@ -1,5 +1,7 @@
-//! The login guard around every `/billing` page: it loads the logged-in
-//! account once per request, with the workspaces that need attention.
+//! The login guard around every `/billing` page: it takes the logged-in
+//! account, which the session store read with the session in the same query
+//! (`session_keys::ACCOUNT`), and loads the workspaces that need attention
+//! when there are any.
 
 use actix_session::SessionExt;
 use actix_web::body::MessageBody;
@@ -9,6 +11,7 @@ use actix_web::{HttpMessage, HttpResponse, http::header::LOCATION};
 
 use super::session_keys;
 use crate::db::models::account::Account;
+use crate::db::models::session::SessionAccount;
 use crate::db::models::workspace::Workspace;
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -34,25 +37,17 @@ pub struct WorkspaceAlert {
 #[derive(Clone, Debug, Default)]
 pub struct WorkspaceAlerts(pub Vec<WorkspaceAlert>);
 
-/// The account, its alerts and cash balance: one query in the usual case (no
-/// workspace needs attention), two otherwise. `None` when the account is gone.
-async fn load(
-    req: &ServiceRequest,
-    account_id: i64,
-) -> Result<Option<(Account, WorkspaceAlerts, crate::billing::ledger::CashBalance)>, AppError> {
+/// The account's alerts: no query in the usual case (no workspace needs
+/// attention), one otherwise.
+async fn alerts(req: &ServiceRequest, loaded: &SessionAccount) -> Result<WorkspaceAlerts, AppError> {
+    if !loaded.attention {
+        return Ok(WorkspaceAlerts::default());
+    }
     let state = req
         .app_data::<actix_web::web::Data<AppState>>()
         .ok_or_else(|| anyhow::anyhow!("the application state is missing"))?;
     let mut conn = state.pool.get().await?;
-    let Some((account, attention, balance)) = Account::find_with_attention(&mut conn, account_id).await?
-    else {
-        return Ok(None);
-    };
-    let balance = crate::billing::ledger::CashBalance(balance.unwrap_or_default());
-    if !attention {
-        return Ok(Some((account, WorkspaceAlerts::default(), balance)));
-    }
-    let alerts = Workspace::needing_attention(&mut conn, account_id)
+    let alerts = Workspace::needing_attention(&mut conn, loaded.account.id)
         .await?
         .into_iter()
         .map(|w| WorkspaceAlert {
@@ -61,7 +56,7 @@ async fn load(
             name: w.name,
         })
         .collect();
-    Ok(Some((account, WorkspaceAlerts(alerts), balance)))
+    Ok(WorkspaceAlerts(alerts))
 }
 
 /// Lets the request through with its [`AccountId`] and [`CurrentAccount`], or
@@ -87,16 +82,27 @@ pub async fn require_login(
             .finish();
         return Ok(req.into_response(response));
     };
-    match load(&req, id).await {
-        Ok(Some((account, alerts, balance))) => {
-            req.extensions_mut().insert(AccountId(id));
-            req.extensions_mut().insert(CurrentAccount(account));
-            req.extensions_mut().insert(alerts);
-            req.extensions_mut().insert(balance);
-            next.call(req).await.map(ServiceResponse::map_into_boxed_body)
-        }
+    let loaded = req
+        .get_session()
+        .get::<SessionAccount>(session_keys::ACCOUNT)
+        .ok()
+        .flatten()
+        .filter(|loaded| loaded.account.id == id);
+    match loaded {
+        Some(loaded) => match alerts(&req, &loaded).await {
+            Ok(alerts) => {
+                req.extensions_mut().insert(AccountId(id));
+                req.extensions_mut().insert(crate::billing::ledger::CashBalance(
+                    loaded.balance.unwrap_or_default(),
+                ));
+                req.extensions_mut().insert(CurrentAccount(loaded.account));
+                req.extensions_mut().insert(alerts);
+                next.call(req).await.map(ServiceResponse::map_into_boxed_body)
+            }
+            Err(e) => Ok(req.error_response(e)),
+        },
         // The account was deleted under a live session: log in again.
-        Ok(None) => {
+        None => {
             req.get_session().purge();
             Ok(req.into_response(
                 HttpResponse::SeeOther()
@@ -104,7 +110,6 @@ pub async fn require_login(
                     .finish(),
             ))
         }
-        Err(e) => Ok(req.error_response(e)),
     }
 }
 

@@ -38,4 +38,8 @@ pub mod session_keys {
     pub const USERNAME: &str = "username";
     /// The synchronizer CSRF token.
     pub const CSRF: &str = "csrf";
+    /// The logged-in account (`db::models::session::SessionAccount`), read
+    /// by the session store with the session in one query and handed to the
+    /// login guard through the state; never written back.
+    pub const ACCOUNT: &str = "_account";
 }

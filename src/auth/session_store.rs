@@ -38,10 +38,12 @@ fn account_of(state: &State) -> Option<i64> {
     state.get(session_keys::ACCOUNT_ID).and_then(|v| v.parse().ok())
 }
 
+/// The state as stored: without what was only read along with it.
 fn to_json(state: &State) -> serde_json::Value {
     serde_json::Value::Object(
         state
             .iter()
+            .filter(|(k, _)| k.as_str() != session_keys::ACCOUNT)
             .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
             .collect(),
     )
@@ -80,7 +82,7 @@ impl SessionStore for PgSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
         let mut conn = self.pool.get().await.map_err(|e| LoadError::Other(e.into()))?;
         let hash = super::token_hash(key.as_ref());
-        let Some(live) = session::load(&mut conn, &hash)
+        let Some((live, account)) = session::load_with_account(&mut conn, &hash)
             .await
             .map_err(|e| LoadError::Other(e.into()))?
         else {
@@ -96,9 +98,12 @@ impl SessionStore for PgSessionStore {
                 .await
                 .map_err(|e| LoadError::Other(e.into()))?;
         }
-        from_json(live.state)
-            .map(Some)
-            .map_err(LoadError::Deserialization)
+        let mut state = from_json(live.state).map_err(LoadError::Deserialization)?;
+        if let Some(account) = account {
+            let account = serde_json::to_string(&account).map_err(|e| LoadError::Other(e.into()))?;
+            state.insert(session_keys::ACCOUNT.to_string(), account);
+        }
+        Ok(Some(state))
     }
 
     async fn save(&self, state: State, ttl_: &CookieDuration) -> Result<SessionKey, SaveError> {

@@ -5,8 +5,8 @@
 mod anonymous;
 mod bills;
 mod cancellation;
-mod daily_settlement;
 mod console;
+mod daily_settlement;
 mod docs;
 mod enumeration;
 mod helpers;

@@ -7,7 +7,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use crate::db::schema::accounts;
 
 /// A Billing Center account as stored.
-#[derive(Clone, Debug, Queryable, Selectable, Identifiable)]
+#[derive(Clone, Debug, Queryable, Selectable, Identifiable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = accounts, check_for_backend(diesel::pg::Pg))]
 pub struct Account {
     pub id: i64,
@@ -141,35 +141,6 @@ impl Account {
         accounts::table
             .filter(lower(accounts::email).eq(email.to_lowercase()))
             .select(Account::as_select())
-            .first(conn)
-            .await
-            .optional()
-    }
-
-    /// Loads an account by id, whether any of its workspaces is in grace
-    /// or locked, and its cash balance when it has a ledger (one query for
-    /// every Billing Center page).
-    pub async fn find_with_attention(
-        conn: &mut AsyncPgConnection,
-        id: i64,
-    ) -> QueryResult<Option<(Account, bool, Option<rust_decimal::Decimal>)>> {
-        use crate::db::schema::{ledger_entries, workspaces};
-        accounts::table
-            .find(id)
-            .select((
-                Account::as_select(),
-                diesel::dsl::exists(
-                    workspaces::table
-                        .filter(workspaces::account_id.eq(id))
-                        .filter(workspaces::status.ne("active")),
-                ),
-                ledger_entries::table
-                    .filter(ledger_entries::account_id.eq(id))
-                    .order(ledger_entries::id.desc())
-                    .select(ledger_entries::balance_after)
-                    .limit(1)
-                    .single_value(),
-            ))
             .first(conn)
             .await
             .optional()

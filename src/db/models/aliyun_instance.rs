@@ -103,7 +103,10 @@ impl AliyunInstance {
             "WITH ins AS (
                  INSERT INTO aliyun_instances
                      (instance_id, ali_uid, product_code, sku_id, order_ids, trial, expires_on, extra, status)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'opened')
+                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, 'opened'
+                 -- A repeat (most calls) is seen here and never attempts the
+                 -- insert, which would leave a dead row behind each time.
+                 WHERE NOT EXISTS (SELECT 1 FROM aliyun_instances WHERE instance_id = $1)
                  ON CONFLICT (instance_id) DO NOTHING
                  RETURNING 1),
              fill AS (

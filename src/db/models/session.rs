@@ -23,17 +23,56 @@ fn after(d: Duration) -> DateTime<Utc> {
     Utc::now() + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
 }
 
-/// Loads a session that has passed neither timeout.
-pub async fn load(conn: &mut AsyncPgConnection, id_hash: &[u8]) -> QueryResult<Option<LiveSession>> {
+/// The logged-in account as the Billing Center pages need it, read with its
+/// session: the account, whether any of its workspaces is in grace or locked,
+/// and its cash balance when it has a ledger.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct SessionAccount {
+    pub account: crate::db::models::account::Account,
+    pub attention: bool,
+    pub balance: Option<rust_decimal::Decimal>,
+}
+
+/// Loads a session that has passed neither timeout, with its account when it
+/// is logged in: one query for what every Billing Center page starts with.
+pub async fn load_with_account(
+    conn: &mut AsyncPgConnection,
+    id_hash: &[u8],
+) -> QueryResult<Option<(LiveSession, Option<SessionAccount>)>> {
+    use crate::db::models::account::Account;
+    use crate::db::schema::{accounts, ledger_entries, workspaces};
     let now = Utc::now();
-    sessions::table
-        .find(id_hash)
+    let row: Option<(LiveSession, Option<Account>, bool, Option<rust_decimal::Decimal>)> = sessions::table
+        .left_join(accounts::table)
+        .filter(sessions::id_hash.eq(id_hash))
         .filter(sessions::expires_at.gt(now))
         .filter(sessions::absolute_expires_at.gt(now))
-        .select(LiveSession::as_select())
+        .select((
+            LiveSession::as_select(),
+            Option::<Account>::as_select(),
+            diesel::dsl::exists(
+                workspaces::table
+                    .filter(workspaces::account_id.nullable().eq(sessions::account_id))
+                    .filter(workspaces::status.ne("active")),
+            ),
+            ledger_entries::table
+                .filter(ledger_entries::account_id.nullable().eq(sessions::account_id))
+                .order(ledger_entries::id.desc())
+                .select(ledger_entries::balance_after)
+                .limit(1)
+                .single_value(),
+        ))
         .first(conn)
         .await
-        .optional()
+        .optional()?;
+    Ok(row.map(|(live, account, attention, balance)| {
+        let account = account.map(|account| SessionAccount {
+            account,
+            attention,
+            balance,
+        });
+        (live, account)
+    }))
 }
 
 /// Stores a new session.
