@@ -345,3 +345,170 @@ async fn a_new_price_applies_from_its_first_day_and_settled_days_keep_theirs() {
     assert_eq!(app.settle(before).await.total, cny("1.50"));
     assert_eq!(app.settle(from).await.total, cny("3.00"));
 }
+
+/// The table row of a bill on the bills page.
+fn bill_row<'a>(html: &'a str, day: chrono::NaiveDate, ws: &str) -> &'a str {
+    let marker = format!("data-bill=\"{day}/{ws}\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("the bill of {day} in the page"));
+    let row = &html[start..];
+    &row[..row.find("</tr>\n").unwrap_or(row.len())]
+}
+
+#[tokio::test]
+async fn days_that_begin_after_the_instance_expired_are_charged_to_the_billing_center_account_not_pushed() {
+    let app = money_app(&[]).await;
+    let alice = app.create_account("alice").await;
+    let (d3, d2, d1) = (days_ago(3), days_ago(2), days_ago(1));
+    let instance = app.purchase_instance(UID).await;
+    // Bound well before the days billed.
+    app.clock.set(instant(d3, 0) - Duration::days(10));
+    let user = app.as_user("alice").await;
+    let ws = user
+        .add_workspace(
+            "Hong Kong",
+            "cn6",
+            &[("method", "aliyun"), ("ali_uid", UID), ("instance_id", &instance)],
+        )
+        .await;
+    // The instance runs out at 10:00 on d2 (Asia/Shanghai): d2 still goes
+    // to the instance, d1 begins after the expiry. The workspace stays bound
+    // to it (grace).
+    app.clock.set(instant(d2, 10));
+    app.market_operate(&instance, "expire", true).await;
+    assert_eq!(app.instance_status(&instance).await.as_deref(), Some("expired"));
+    app.clock.set(Utc::now());
+    let usage: Vec<Value> = [d3, d2, d1]
+        .iter()
+        .map(|d| record(&ws, &hour_of(*d, 11), "logs", 1_000_000, Some(14)))
+        .collect();
+    app.ingest("cn6", usage).await;
+
+    for day in [d3, d2, d1] {
+        app.settle(day).await;
+    }
+
+    let by = |day: chrono::NaiveDate, method: &str| {
+        format!("SELECT count(*) AS n FROM daily_bills WHERE day = '{day}' AND settled_by = '{method}'")
+    };
+    for day in [d3, d2] {
+        assert_eq!(
+            app.count(&format!(
+                "{} AND aliyun_instance_id = '{instance}'",
+                by(day, "aliyun")
+            ))
+            .await,
+            1,
+            "{day} is the instance's"
+        );
+    }
+    assert_eq!(
+        app.count(&format!(
+            "{} AND aliyun_instance_id IS NULL",
+            by(d1, "billing_center")
+        ))
+        .await,
+        1,
+        "{d1} began after the expiry"
+    );
+    // The ledger pays the day after the expiry...
+    let charge = format!(
+        "SELECT amount AS d FROM ledger_entries l JOIN daily_bills b ON b.id = l.bill_id \
+         WHERE l.kind = 'charge' AND l.account_id = {} AND b.day = '{d1}'",
+        alice.id
+    );
+    assert_eq!(decimal(&app, &charge).await, cny("-1.50"));
+    assert_eq!(app.count("SELECT count(*) AS n FROM ledger_entries").await, 1);
+    let wallet = user.get_text("/billing/wallet").await;
+    assert!(wallet.contains("id=\"balance\">-¥1.50<"), "{wallet}");
+    let month = billing_center::domain::Month::of(d1);
+    let bills = user.get_text(&format!("/billing/bills?month={month}")).await;
+    assert!(
+        bill_row(&bills, d1, &ws).contains("Billing Center account"),
+        "{bills}"
+    );
+    // ... and the marketplace received only the days before it.
+    app.wait_for_windows("confirmed", 2).await;
+    let pushes = app.pushes().await;
+    let mut starts: Vec<i64> = pushes.iter().map(|p| p["start_time"].as_i64().unwrap()).collect();
+    starts.sort_unstable();
+    let expected: Vec<i64> = [d3, d2]
+        .iter()
+        .map(|d| billing_center::billing::daily_bills::bounds(*d).start.timestamp())
+        .collect();
+    assert_eq!(starts, expected);
+    assert!(pushes.iter().all(|p| p["instance_id"] == instance.as_str()));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) AS n FROM metering_windows WHERE day = '{d1}'"
+        ))
+        .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_renewal_puts_the_unsettled_days_after_the_expiry_back_on_the_instance() {
+    let app = money_app(&[]).await;
+    let alice = app.create_account("alice").await;
+    let (d3, d2, d1) = (days_ago(3), days_ago(2), days_ago(1));
+    let instance = app.purchase_instance(UID).await;
+    app.clock.set(instant(d3, 0) - Duration::days(10));
+    let user = app.as_user("alice").await;
+    let ws = user
+        .add_workspace(
+            "Hong Kong",
+            "cn6",
+            &[("method", "aliyun"), ("ali_uid", UID), ("instance_id", &instance)],
+        )
+        .await;
+    app.clock.set(instant(d3, 10));
+    app.market_operate(&instance, "expire", true).await;
+    app.clock.set(Utc::now());
+    let usage: Vec<Value> = [d2, d1]
+        .iter()
+        .map(|d| record(&ws, &hour_of(*d, 11), "logs", 1_000_000, Some(14)))
+        .collect();
+    app.ingest("cn6", usage).await;
+    // d2 is settled while the instance is expired: the account pays it.
+    app.settle(d2).await;
+
+    app.market_operate(&instance, "renew", true).await;
+    assert_eq!(app.instance_status(&instance).await.as_deref(), Some("opened"));
+    app.settle(d1).await;
+
+    let settled_by = |day: chrono::NaiveDate| {
+        format!(
+            "SELECT count(*) AS n FROM daily_bills WHERE day = '{day}' AND workspace_id = '{ws}' AND settled_by = "
+        )
+    };
+    // A settled day stays as it was settled.
+    assert_eq!(app.count(&format!("{}'billing_center'", settled_by(d2))).await, 1);
+    assert_eq!(
+        app.count(&format!(
+            "{}'aliyun' AND aliyun_instance_id = '{instance}'",
+            settled_by(d1)
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        decimal(
+            &app,
+            &format!(
+                "SELECT coalesce(sum(amount), 0) AS d FROM ledger_entries WHERE account_id = {}",
+                alice.id
+            )
+        )
+        .await,
+        cny("-1.50")
+    );
+    app.wait_for_windows("confirmed", 1).await;
+    let pushes = app.pushes().await;
+    assert_eq!(pushes.len(), 1);
+    assert_eq!(
+        pushes[0]["start_time"].as_i64().unwrap(),
+        billing_center::billing::daily_bills::bounds(d1).start.timestamp()
+    );
+}
