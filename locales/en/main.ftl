@@ -310,8 +310,8 @@ notice-until = until { $date }
 notice-workspaces = Workspaces concerned
 notice-no-workspaces = No workspace was settled by this instance, so nothing else changed.
 notice-release-meaning = From now on their fees are deducted from your Billing Center balance. Top up your balance, or bind another Alibaba Cloud instance to them in the Billing Center.
-notice-expiry-meaning = They keep working for 14 days, until the lock date above. Renew the instance in the Alibaba Cloud console, or settle them another way, before they are locked.
-notice-lock-meaning = They are locked until the instance is renewed or you choose another settlement method in the Billing Center.
+notice-expiry-meaning = They keep working for 14 days, until the lock date above. Alibaba Cloud bills no usage after the expiry: from the day after it (Beijing time), their usage is charged to your Billing Center balance until you renew the instance. Renew it in the Alibaba Cloud console, or settle them another way, before they are locked.
+notice-lock-meaning = They are locked until the instance is renewed or you choose another settlement method in the Billing Center. Until then, the usage they still report is charged to your Billing Center balance.
 email-notice-release-subject = { $count ->
     [one] Alibaba Cloud instance { $instance } was closed: 1 workspace now settles by your Billing Center account
    *[other] Alibaba Cloud instance { $instance } was closed: { $count } workspaces now settle by your Billing Center account

@@ -203,6 +203,34 @@ async fn an_expiry_starts_a_grace_period_that_a_renewal_ends() {
     assert_eq!(grace, 1);
     let emails = app.wait_for_emails(&alice.email, 1).await;
     assert!(emails[0].subject.contains("expired") && emails[0].subject.contains("14 days of grace"));
+    // Alibaba bills nothing after the expiry: the account pays from the next day.
+    let charged = "from the day after it (Beijing time), their usage is charged to your Billing Center balance until you renew";
+    for part in [&emails[0].text, &emails[0].html] {
+        assert!(part.contains(charged), "{part}");
+    }
+    let link = link_in(&emails[0].text, &app.url("/notices/"));
+    assert!(
+        reqwest::get(&link)
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains(charged)
+    );
+    let chinese = reqwest::Client::new()
+        .get(&link)
+        .header("accept-language", "zh-CN")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        chinese.contains("自到期次日（北京时间）起，其用量费用将从您的费用中心余额中扣除，直至您续费该实例"),
+        "{chinese}"
+    );
     assert_eq!(
         app.count(
             "SELECT count(*) AS n FROM notices WHERE kind = 'expiry' AND reason = 'marketplace_expiry'"

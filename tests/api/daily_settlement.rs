@@ -352,8 +352,9 @@ fn bill_row<'a>(html: &'a str, day: chrono::NaiveDate, ws: &str) -> &'a str {
     let start = html
         .find(&marker)
         .unwrap_or_else(|| panic!("the bill of {day} in the page"));
-    let row = &html[start..];
-    &row[..row.find("</tr>\n").unwrap_or(row.len())]
+    let row = &html[start + marker.len()..];
+    // Up to the next bill's row (a row holds the table of its lines).
+    &row[..row.find("data-bill=").unwrap_or(row.len())]
 }
 
 #[tokio::test]
@@ -414,7 +415,7 @@ async fn days_that_begin_after_the_instance_expired_are_charged_to_the_billing_c
     );
     // The ledger pays the day after the expiry...
     let charge = format!(
-        "SELECT amount AS d FROM ledger_entries l JOIN daily_bills b ON b.id = l.bill_id \
+        "SELECT l.amount AS d FROM ledger_entries l JOIN daily_bills b ON b.id = l.bill_id \
          WHERE l.kind = 'charge' AND l.account_id = {} AND b.day = '{d1}'",
         alice.id
     );
@@ -428,6 +429,9 @@ async fn days_that_begin_after_the_instance_expired_are_charged_to_the_billing_c
         bill_row(&bills, d1, &ws).contains("Billing Center account"),
         "{bills}"
     );
+    if billing_center::domain::Month::of(d2) == month {
+        assert!(!bill_row(&bills, d2, &ws).contains("Billing Center account"));
+    }
     // ... and the marketplace received only the days before it.
     app.wait_for_windows("confirmed", 2).await;
     let pushes = app.pushes().await;

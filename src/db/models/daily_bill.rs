@@ -38,7 +38,14 @@ pub struct PricedUsage {
 /// The usage of [`start`, `end`), summed per workspace, item and retention
 /// (items with a zero sum are left out), priced as of `day`. The method in
 /// force at `end` is the last settlement change before it (the workspace's
-/// current method when it has no history that old).
+/// current method when it has no history that old). A day that begins at or
+/// after the expiry of the Alibaba instance in force goes to the Billing
+/// Center account instead: the marketplace bills no usage after an expiry
+/// (reference 2.3), and a workspace stays bound to its expired instance
+/// through the grace and the lock. The day containing the expiry is still
+/// the instance's. An expiry counts while the instance is expired, or was
+/// released after it without a renewal in between: a renewal before the day
+/// is settled puts the day back on the instance.
 const PRICED_USAGE: &str = r#"
 WITH day_usage AS (
     SELECT u.workspace_id, u.item, u.retention_days, sum(u.quantity)::int8 AS quantity
@@ -46,7 +53,7 @@ WITH day_usage AS (
     WHERE u.hour >= $1 AND u.hour < $2
     GROUP BY u.workspace_id, u.item, u.retention_days
     HAVING sum(u.quantity) > 0
-), settled_by AS (
+), in_force AS (
     SELECT w.id AS workspace_id, w.account_id,
            coalesce(m.to_method, w.settlement_method) AS method,
            CASE WHEN m.to_method IS NULL THEN w.aliyun_instance_id ELSE m.aliyun_instance_id END AS instance_id
@@ -58,6 +65,17 @@ WITH day_usage AS (
         ORDER BY c.created_at DESC, c.id DESC
         LIMIT 1
     ) m ON true
+), settled_by AS (
+    SELECT f.workspace_id, f.account_id,
+           CASE WHEN f.method = 'aliyun' AND i.expired_at <= $1
+                     AND (i.status = 'expired'
+                          OR (i.status = 'released' AND i.expired_at > coalesce(i.renewed_at, '-infinity')))
+                THEN 'billing_center'
+                ELSE f.method
+           END AS method,
+           f.instance_id
+    FROM in_force f
+    LEFT JOIN aliyun_instances i ON i.instance_id = f.instance_id
 )
 SELECT u.workspace_id, s.account_id, s.method,
        CASE WHEN s.method = 'aliyun' THEN s.instance_id END AS instance_id,
