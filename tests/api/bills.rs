@@ -6,7 +6,8 @@ use serde_json::Value;
 
 use crate::helpers::{TestApp, browser, spawn_app, spawn_app_with};
 use crate::money_helpers::{
-    Billed, UID, days_ago, hour_of, money_app, record, succeeded, two_methods_billed,
+    Billed, UID, by_billing_center, days_ago, hour_of, money_app, record, succeeded, two_methods_billed,
+    worked_example,
 };
 
 /// [`two_methods_billed`], logged in as alice.
@@ -146,17 +147,25 @@ async fn the_csv_has_the_pages_lines_and_adds_up_to_its_total() {
 
 #[tokio::test]
 async fn a_workspace_name_that_looks_like_a_formula_stays_text_in_the_csv() {
-    let app = money_app(&[]).await;
-    let b = billed(&app).await;
-    app.execute(&format!(
-        "UPDATE workspaces SET name = '=HYPERLINK(\"x\")' WHERE id = '{}'",
-        b.direct
-    ))
-    .await;
+    let app = spawn_app().await;
+    let alice = app.create_account("alice").await;
+    let ws = app
+        .workspace_named(
+            &alice,
+            "cn1",
+            "=HYPERLINK(\"x\")",
+            &by_billing_center(),
+            chrono::Utc::now() - chrono::Duration::days(40),
+        )
+        .await;
+    let day = days_ago(1);
+    app.ingest("cn1", worked_example(&ws, day)).await;
+    app.settle(day).await;
+    app.login("alice").await;
     let body = app
         .get(&format!(
-            "/billing/bills.csv?month={}&workspace={}",
-            b.month, b.direct
+            "/billing/bills.csv?month={}&workspace={ws}",
+            Month::of(day)
         ))
         .await
         .text()
@@ -264,13 +273,18 @@ fn urlencode(s: &str) -> String {
 #[tokio::test]
 async fn bills_and_the_wallet_come_in_pages() {
     let app = spawn_app().await;
-    let alice = app.create_account("alice").await;
+    app.create_account("alice").await;
     let day = days_ago(1);
     let mut usage: Vec<Value> = Vec::new();
-    for _ in 0..55 {
-        let ws = app.workspace(&alice, "cn1", None).await;
+    let user = app.as_user("alice").await;
+    app.clock.set(chrono::Utc::now() - chrono::Duration::days(40));
+    for n in 0..55 {
+        let ws = user
+            .add_workspace(&format!("WS {n:02}"), "cn1", &by_billing_center())
+            .await;
         usage.push(record(&ws, &hour_of(day, 4), "report", 1, None));
     }
+    app.clock.set(chrono::Utc::now());
     app.ingest("cn1", usage).await;
     app.settle(day).await;
     for n in 0..24 {

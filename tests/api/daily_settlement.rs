@@ -6,7 +6,9 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 
 use crate::helpers::{TestApp, spawn_app, test_settings};
-use crate::money_helpers::{UID, days_ago, hour_of, instant, money_app, record, succeeded, worked_example};
+use crate::money_helpers::{
+    UID, by_instance, days_ago, hour_of, instant, money_app, record, succeeded, worked_example,
+};
 
 fn cny(s: &str) -> Decimal {
     s.parse().unwrap()
@@ -78,7 +80,7 @@ async fn the_worked_example_is_billed_13_40_and_charged_once() {
 async fn a_workspace_without_usage_gets_no_bill_no_charge_and_no_push() {
     let app = money_app(&[]).await;
     let alice = app.create_account("alice").await;
-    let instance = app.claimed_instance(&alice, UID).await;
+    let instance = app.purchase_instance(UID).await;
     let quiet_direct = app.workspace(&alice, "cn1", None).await;
     let quiet_aliyun = app.workspace(&alice, "cn1", Some(&instance)).await;
     let busy = app.workspace(&alice, "cn1", None).await;
@@ -113,35 +115,26 @@ async fn a_workspace_without_usage_gets_no_bill_no_charge_and_no_push() {
 async fn each_day_is_billed_to_the_method_in_force_at_its_end() {
     let app = money_app(&[]).await;
     let alice = app.create_account("alice").await;
-    let instance = app.claimed_instance(&alice, UID).await;
+    let instance = app.purchase_instance(UID).await;
     let (d4, d3, d2, d1) = (days_ago(4), days_ago(3), days_ago(2), days_ago(1));
-    // Billing Center account until noon of d3, then the Alibaba instance,
-    // released in the morning of d1 (back to the Billing Center account).
+    // Billing Center account until noon of d3, when alice moves it to the
+    // Alibaba instance, released in the morning of d1 (back to the Billing
+    // Center account: R6).
     let ws = app
         .workspace_since(&alice, "cn1", None, instant(d4, 0) - Duration::days(10))
         .await;
-    app.history(
-        &ws,
-        Some("billing_center"),
-        "aliyun",
-        Some(&instance),
-        "user",
-        instant(d3, 12),
-    )
-    .await;
-    app.history(
-        &ws,
-        Some("aliyun"),
-        "billing_center",
-        Some(&instance),
-        "marketplace_release",
-        instant(d1, 9),
-    )
-    .await;
-    app.execute(&format!(
-        "UPDATE workspaces SET settlement_method = 'billing_center' WHERE id = '{ws}'"
-    ))
-    .await;
+    let user = app.as_user("alice").await;
+    app.clock.set(instant(d3, 12));
+    let moved = user
+        .post_form(
+            &format!("/billing/workspaces/{ws}/settlement"),
+            &by_instance(UID, &instance),
+        )
+        .await;
+    assert_eq!(moved.status(), 303);
+    app.clock.set(instant(d1, 9));
+    app.market_operate(&instance, "release", true).await;
+    app.clock.set(Utc::now());
     let usage: Vec<Value> = [d4, d3, d2, d1]
         .iter()
         .map(|d| record(&ws, &hour_of(*d, 11), "logs", 1_000_000, Some(14)))
@@ -204,8 +197,9 @@ async fn each_day_is_billed_to_the_method_in_force_at_its_end() {
 async fn the_workspaces_of_one_instance_are_summed_into_one_record_per_day() {
     let app = money_app(&[("APP_ALIYUN_METERING_ASSIT", "cmgj00053362-Unit-7")]).await;
     let alice = app.create_account("alice").await;
-    let instance = app.claimed_instance(&alice, UID).await;
-    let other = app.claimed_instance(&alice, "6543210987654321").await;
+    let instance = app.purchase_instance(UID).await;
+    let other_uid = "6543210987654321";
+    let other = app.purchase_instance(other_uid).await;
     let day = days_ago(1);
     let mut usage = Vec::new();
     for (site, n) in [("cn1", 1_000_000u64), ("cn1", 2_000_000), ("cn6", 3_000_000)] {
@@ -214,7 +208,15 @@ async fn the_workspaces_of_one_instance_are_summed_into_one_record_per_day() {
             .await;
         usage.push(ws);
     }
-    let lone = app.workspace(&alice, "cn1", Some(&other)).await;
+    let lone = app
+        .workspace_named(
+            &alice,
+            "cn1",
+            "Lone",
+            &by_instance(other_uid, &other),
+            Utc::now() - Duration::days(40),
+        )
+        .await;
     app.ingest("cn1", vec![record(&lone, &hour_of(day, 5), "sms", 15, None)])
         .await;
 
@@ -243,7 +245,7 @@ async fn the_workspaces_of_one_instance_are_summed_into_one_record_per_day() {
 async fn two_processes_settling_the_same_day_at_once_charge_once_and_push_once() {
     let app = money_app(&[]).await;
     let alice = app.create_account("alice").await;
-    let instance = app.claimed_instance(&alice, UID).await;
+    let instance = app.purchase_instance(UID).await;
     let direct = app.workspace(&alice, "cn1", None).await;
     let aliyun = app.workspace(&alice, "cn1", Some(&instance)).await;
     let day = days_ago(1);
@@ -330,6 +332,8 @@ async fn a_new_price_applies_from_its_first_day_and_settled_days_keep_theirs() {
     let alice = app.create_account("alice").await;
     let ws = app.workspace(&alice, "cn1", None).await;
     let (before, from) = (days_ago(2), days_ago(1));
+    // `prices set` takes only days to come (a settled past must not change),
+    // and a day to come cannot be settled yet: the past price is written here.
     app.execute(&format!(
         "INSERT INTO prices (item, retention_days, unit_price, valid_from) VALUES ('logs', 14, 3.0000, '{from}')"
     ))

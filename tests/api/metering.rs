@@ -11,7 +11,7 @@ use crate::money_helpers::{UID, days_ago, failed, hour_of, money_app, record, su
 /// An instance settling one workspace with ¥3.00 of usage on `day`, settled.
 async fn one_window(app: &TestApp, day: chrono::NaiveDate) -> String {
     let alice = app.create_account("alice").await;
-    let instance = app.claimed_instance(&alice, UID).await;
+    let instance = app.purchase_instance(UID).await;
     let ws = app.workspace(&alice, "cn1", Some(&instance)).await;
     app.ingest(
         "cn1",
@@ -70,7 +70,8 @@ async fn a_connection_that_never_opened_is_retried() {
         .await
         .unwrap();
     assert_eq!(pushed, Default::default());
-    // ... after which the next push reaches the marketplace.
+    // ... after which the next push reaches the marketplace. (The retry
+    // waits on the database's clock, which a test cannot move: the row is.)
     app.execute(
         "UPDATE metering_windows SET next_attempt_at = now(), sent_at = now() - interval '61 seconds'",
     )
@@ -146,7 +147,8 @@ async fn a_window_still_waiting_for_a_retry_at_the_cut_off_becomes_late() {
     let app = money_app(&[("APP_METERING_POLL_MS", "600000")]).await;
     let day = days_ago(1);
     one_window(&app, day).await;
-    // Settled at 00:30, before its cut-off (whatever the hour of this test).
+    // Settled at 00:30, before its cut-off (whatever the hour of this test):
+    // a window's creation time is the database's clock, so the row is moved.
     let cutoff = billing_center::billing::daily_bills::bounds(day).cutoff;
     app.execute(&format!(
         "UPDATE metering_windows SET created_at = '{}'",

@@ -1,5 +1,6 @@
-//! What the money tests share: usage records, workspaces with a settlement
-//! history, settling a day, the sandbox's received pushes, the CLI.
+//! What the money tests share: usage records, workspaces added through the
+//! Billing Center (at a past moment of the app's clock when a test needs a
+//! settlement history), settling a day, the sandbox's received pushes, the CLI.
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Asia::Shanghai;
@@ -12,6 +13,20 @@ use crate::helpers::{TestAccount, TestApp, run_cli, spawn_app_with};
 
 /// The buyer's Alibaba Cloud account ID in the money tests.
 pub const UID: &str = "1234567890123456";
+
+/// The form fields that settle a new workspace by the Billing Center account.
+pub fn by_billing_center() -> [(&'static str, &'static str); 1] {
+    [("method", "billing_center")]
+}
+
+/// The form fields that settle a workspace by `instance`, bought by `ali_uid`.
+pub fn by_instance<'a>(ali_uid: &'a str, instance: &'a str) -> [(&'a str, &'a str); 3] {
+    [
+        ("method", "aliyun"),
+        ("ali_uid", ali_uid),
+        ("instance_id", instance),
+    ]
+}
 
 /// The development ingest key of a site.
 pub fn key_of(site: &str) -> String {
@@ -96,8 +111,28 @@ impl TestApp {
         body
     }
 
-    /// A workspace of `account` on `site`, settled by `instance` (or the
-    /// Billing Center account), with a `registration` history row at `since`.
+    /// A workspace of `account` on `site`, added through the Billing Center
+    /// at `since` (the app's clock is moved there for the request, then put
+    /// back), named `name` and settled as `settle` says (the fields of the
+    /// form: [`by_billing_center`] or [`by_instance`], which claims it: R2).
+    pub async fn workspace_named(
+        &self,
+        account: &TestAccount,
+        site: &str,
+        name: &str,
+        settle: &[(&str, &str)],
+        since: DateTime<Utc>,
+    ) -> String {
+        let user = self.as_user(&account.username).await;
+        let now = self.clock.now();
+        self.clock.set(since);
+        let id = user.add_workspace(name, site, settle).await;
+        self.clock.set(now);
+        id
+    }
+
+    /// A workspace of `account` on `site`, settled by `instance` (bought by
+    /// [`UID`]) or the Billing Center account, added at `since`.
     pub async fn workspace_since(
         &self,
         account: &TestAccount,
@@ -105,62 +140,18 @@ impl TestApp {
         instance: Option<&str>,
         since: DateTime<Utc>,
     ) -> String {
-        let id = billing_center::db::models::workspace::new_id();
-        let (method, bound) = match instance {
-            Some(i) => ("aliyun", format!("'{i}'")),
-            None => ("billing_center", "NULL".to_string()),
+        let name = format!("WS {}", &uuid::Uuid::new_v4().simple().to_string()[..6]);
+        let settle = match instance {
+            Some(i) => by_instance(UID, i).to_vec(),
+            None => by_billing_center().to_vec(),
         };
-        self.execute(&format!(
-            "INSERT INTO workspaces (id, name, site, language, account_id, settlement_method, aliyun_instance_id) \
-             VALUES ('{id}', 'WS {}', '{site}', 'en', {}, '{method}', {bound})",
-            &id[5..9],
-            account.id
-        ))
-        .await;
-        self.history(&id, None, method, instance, "registration", since)
-            .await;
-        id
+        self.workspace_named(account, site, &name, &settle, since).await
     }
 
-    /// A workspace registered 40 days ago (see [`TestApp::workspace_since`]).
+    /// A workspace added 40 days ago (see [`TestApp::workspace_since`]).
     pub async fn workspace(&self, account: &TestAccount, site: &str, instance: Option<&str>) -> String {
         self.workspace_since(account, site, instance, Utc::now() - Duration::days(40))
             .await
-    }
-
-    /// Appends a settlement-history row at `at`.
-    pub async fn history(
-        &self,
-        workspace: &str,
-        from: Option<&str>,
-        to: &str,
-        instance: Option<&str>,
-        reason: &str,
-        at: DateTime<Utc>,
-    ) {
-        let quote = |v: Option<&str>| v.map_or("NULL".to_string(), |v| format!("'{v}'"));
-        self.execute(&format!(
-            "INSERT INTO settlement_changes (workspace_id, from_method, to_method, aliyun_instance_id, reason, actor, created_at) \
-             VALUES ('{workspace}', {}, '{to}', {}, '{reason}', 'test', '{}')",
-            quote(from),
-            quote(instance),
-            at.to_rfc3339()
-        ))
-        .await;
-    }
-
-    /// A purchased instance claimed by `account`.
-    pub async fn claimed_instance(&self, account: &TestAccount, ali_uid: &str) -> String {
-        let instance = self.market_purchase(ali_uid).await["instance_id"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        self.execute(&format!(
-            "UPDATE aliyun_instances SET claimed_by = {} WHERE instance_id = '{instance}'",
-            account.id
-        ))
-        .await;
-        instance
     }
 
     /// Settles `day` as the schedule would.
@@ -230,15 +221,14 @@ pub struct Billed {
 /// (¥13.40) yesterday: settled, and the metering window confirmed.
 pub async fn two_methods_billed(app: &TestApp) -> Billed {
     let alice = app.create_account("alice").await;
-    let instance = app.claimed_instance(&alice, UID).await;
-    let direct = app.workspace(&alice, "cn1", None).await;
-    let aliyun = app.workspace(&alice, "cn6", Some(&instance)).await;
-    for (id, name) in [(&direct, "Production"), (&aliyun, "Hong Kong")] {
-        app.execute(&format!(
-            "UPDATE workspaces SET name = '{name}' WHERE id = '{id}'"
-        ))
+    let instance = app.purchase_instance(UID).await;
+    let since = Utc::now() - Duration::days(40);
+    let direct = app
+        .workspace_named(&alice, "cn1", "Production", &by_billing_center(), since)
         .await;
-    }
+    let aliyun = app
+        .workspace_named(&alice, "cn6", "Hong Kong", &by_instance(UID, &instance), since)
+        .await;
     let day = days_ago(1);
     app.ingest("cn1", worked_example(&direct, day)).await;
     app.ingest("cn6", worked_example(&aliyun, day)).await;

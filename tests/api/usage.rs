@@ -3,8 +3,10 @@
 
 use serde_json::{Value, json};
 
+use chrono::{Duration, Utc};
+
 use crate::helpers::spawn_app;
-use crate::money_helpers::{days_ago, hour_of, key_of, record};
+use crate::money_helpers::{UID, days_ago, hour_of, key_of, record};
 
 #[tokio::test]
 async fn usage_needs_the_key_of_its_own_site() {
@@ -246,11 +248,20 @@ async fn oversized_requests_are_413_and_malformed_ones_400() {
 async fn locked_workspaces_still_report_usage_and_are_billed_for_it() {
     let app = spawn_app().await;
     let alice = app.create_account("alice").await;
-    let ws = app.workspace(&alice, "cn1", None).await;
-    app.execute(&format!(
-        "UPDATE workspaces SET status = 'locked', grace_deadline = now() WHERE id = '{ws}'"
-    ))
+    let instance = app.purchase_instance(UID).await;
+    let ws = app.workspace(&alice, "cn1", Some(&instance)).await;
+    // The instance expired 20 days ago; the sweeper locked the workspace
+    // when its 14 days of grace ended (R7).
+    let expired = Utc::now() - Duration::days(20);
+    app.clock.set(expired);
+    app.market_operate(&instance, "expire", true).await;
+    app.clock.set(expired + Duration::days(14) + Duration::seconds(1));
+    app.wait_for_count(
+        &format!("SELECT count(*) AS n FROM workspaces WHERE id = '{ws}' AND status = 'locked'"),
+        1,
+    )
     .await;
+    app.clock.set(Utc::now());
     let day = days_ago(1);
     app.ingest(
         "cn1",
@@ -260,4 +271,6 @@ async fn locked_workspaces_still_report_usage_and_are_billed_for_it() {
     let settled = app.settle(day).await;
     assert_eq!(settled.bills, 1);
     assert_eq!(settled.total, rust_decimal::Decimal::new(300, 2));
+    // Long after the expiry: the Billing Center account pays, nothing is pushed.
+    assert_eq!((settled.charges, settled.windows), (1, 0));
 }
