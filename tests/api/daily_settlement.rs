@@ -520,3 +520,67 @@ async fn a_renewal_puts_the_unsettled_days_after_the_expiry_back_on_the_instance
         billing_center::billing::daily_bills::bounds(d1).start.timestamp()
     );
 }
+
+#[tokio::test]
+async fn an_instance_released_after_it_expired_bills_nothing_for_the_days_in_between() {
+    let app = money_app(&[]).await;
+    let alice = app.create_account("alice").await;
+    let (d3, d2, d1) = (days_ago(3), days_ago(2), days_ago(1));
+    let instance = app.purchase_instance(UID).await;
+    let ws = app
+        .workspace_since(
+            &alice,
+            "cn1",
+            Some(&instance),
+            instant(d3, 0) - Duration::days(10),
+        )
+        .await;
+    // Expired in the morning of d3, closed by the buyer in the morning of d1
+    // (R6 moves the workspace to the Billing Center account from then on).
+    app.clock.set(instant(d3, 9));
+    app.market_operate(&instance, "expire", true).await;
+    app.clock.set(instant(d1, 9));
+    app.market_operate(&instance, "release", true).await;
+    app.clock.set(Utc::now());
+    let usage: Vec<Value> = [d3, d2, d1]
+        .iter()
+        .map(|d| record(&ws, &hour_of(*d, 11), "logs", 1_000_000, Some(14)))
+        .collect();
+    app.ingest("cn1", usage).await;
+
+    for day in [d3, d2, d1] {
+        app.settle(day).await;
+    }
+
+    let settled_by = |day: chrono::NaiveDate| {
+        format!("SELECT count(*) AS n FROM daily_bills WHERE day = '{day}' AND settled_by = ")
+    };
+    assert_eq!(
+        app.count(&format!(
+            "{}'aliyun' AND aliyun_instance_id = '{instance}'",
+            settled_by(d3)
+        ))
+        .await,
+        1,
+        "the day of the expiry is the instance's"
+    );
+    for day in [d2, d1] {
+        assert_eq!(
+            app.count(&format!("{}'billing_center'", settled_by(day))).await,
+            1,
+            "{day}"
+        );
+    }
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM ledger_entries WHERE kind = 'charge'")
+            .await,
+        2
+    );
+    app.wait_for_windows("confirmed", 1).await;
+    let pushes = app.pushes().await;
+    assert_eq!(pushes.len(), 1);
+    assert_eq!(
+        pushes[0]["start_time"].as_i64().unwrap(),
+        billing_center::billing::daily_bills::bounds(d3).start.timestamp()
+    );
+}
