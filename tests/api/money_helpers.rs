@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use billing_center::billing::daily_bills::{Settled, settle_day};
 use billing_center::billing::usage::business_day;
 
-use crate::helpers::{TestAccount, TestApp, run_cli, spawn_app_with};
+use crate::helpers::{PASSWORD, TestAccount, TestApp, run_cli, spawn_app_with};
 
 /// The buyer's Alibaba Cloud account ID in the money tests.
 pub const UID: &str = "1234567890123456";
@@ -109,6 +109,105 @@ impl TestApp {
             .await;
         assert_eq!(status, 200, "{body}");
         body
+    }
+
+    /// Signs `username` up on `site` as a customer does (SPEC J2: the email
+    /// code from the sandbox mailbox, the company, the activation with a
+    /// Billing Center account), at the app clock's `at`; the account and its
+    /// first workspace, `workspace` settled as `settle` says
+    /// (`activation_method` `direct`, or `aliyun` with `ali_uid` and
+    /// `instance_id`).
+    pub async fn register(
+        &self,
+        username: &str,
+        site: &str,
+        workspace: &str,
+        settle: &[(&str, &str)],
+        at: DateTime<Utc>,
+    ) -> (TestAccount, String) {
+        let visitor = TestApp {
+            client: crate::helpers::browser(),
+            ..self.clone_handle()
+        };
+        let email = format!("{username}@example.com");
+        let phone = format!("138{:08}", uuid::Uuid::new_v4().as_u128() % 100_000_000);
+        let sent = visitor
+            .post_form("/register/email-code", &[("email", &email), ("site", site)])
+            .await;
+        assert_eq!(sent.status(), 200);
+        let mail = self.wait_for_emails(&email, 1).await;
+        let code = mail[0]
+            .text
+            .split_whitespace()
+            .find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit()))
+            .expect("a code")
+            .to_string();
+        let now = self.clock.now();
+        self.clock.set(at);
+        for (path, fields) in [
+            (
+                "/register",
+                vec![
+                    ("site", site),
+                    ("username", username),
+                    ("password", PASSWORD),
+                    ("password_confirm", PASSWORD),
+                    ("email", &email),
+                    ("email_code", &code),
+                    ("phone", &phone),
+                ],
+            ),
+            (
+                "/register/company",
+                vec![("company_name", "Example Ltd"), ("agree_terms", "on")],
+            ),
+            (
+                "/register/activate",
+                [
+                    ("workspace_name", workspace),
+                    ("workspace_language", "en"),
+                    ("sync_billing_account", "on"),
+                    ("agree_terms", "on"),
+                ]
+                .into_iter()
+                .chain(settle.iter().copied())
+                .collect(),
+            ),
+        ] {
+            let res = visitor.post_form(path, &fields).await;
+            assert_eq!(
+                res.status(),
+                303,
+                "{path}: {}",
+                res.text().await.unwrap_or_default()
+            );
+        }
+        self.clock.set(now);
+        #[derive(diesel::QueryableByName)]
+        struct Made {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            account_id: i64,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            workspace_id: String,
+        }
+        let mut conn = self.pool.get().await.expect("a connection");
+        let made: Made = diesel_async::RunQueryDsl::get_result(
+            diesel::sql_query(
+                "SELECT a.id AS account_id, w.id AS workspace_id FROM accounts a \
+                 JOIN workspaces w ON w.account_id = a.id WHERE a.username = $1",
+            )
+            .bind::<diesel::sql_types::Text, _>(username),
+            &mut conn,
+        )
+        .await
+        .expect("the account and its workspace");
+        let account = TestAccount {
+            id: made.account_id,
+            username: username.into(),
+            email,
+            phone,
+        };
+        (account, made.workspace_id)
     }
 
     /// A workspace of `account` on `site`, added through the Billing Center
@@ -216,15 +315,20 @@ pub struct Billed {
     pub month: billing_center::domain::Month,
 }
 
-/// Alice with a Billing Center workspace "Production" (cn1) and one settled by
-/// an Alibaba instance, "Hong Kong" (cn6), each billed the worked example
+/// Alice, signed up with a Billing Center workspace "Production" (cn1), and
+/// one she added settled by an Alibaba instance, "Hong Kong" (cn6), each billed the worked example
 /// (¥13.40) yesterday: settled, and the metering window confirmed.
 pub async fn two_methods_billed(app: &TestApp) -> Billed {
-    let alice = app.create_account("alice").await;
     let instance = app.purchase_instance(UID).await;
     let since = Utc::now() - Duration::days(40);
-    let direct = app
-        .workspace_named(&alice, "cn1", "Production", &by_billing_center(), since)
+    let (alice, direct) = app
+        .register(
+            "alice",
+            "cn1",
+            "Production",
+            &[("activation_method", "direct")],
+            since,
+        )
         .await;
     let aliyun = app
         .workspace_named(&alice, "cn6", "Hong Kong", &by_instance(UID, &instance), since)
