@@ -1,9 +1,8 @@
 //! `POST /api/v1/usage`: keys, validation by index, all or nothing,
 //! idempotency, replacement, and settled days.
 
-use serde_json::{Value, json};
-
 use chrono::{Duration, Utc};
+use serde_json::{Value, json};
 
 use crate::helpers::spawn_app;
 use crate::money_helpers::{UID, days_ago, hour_of, key_of, record};
