@@ -11,14 +11,20 @@
 use actix_web::{App, HttpResponse, HttpServer, web};
 use askama::Template;
 use diesel::prelude::*;
-use diesel::sql_types::{Integer, Text};
 use diesel_async::RunQueryDsl;
 
-#[derive(QueryableByName)]
+diesel::table! {
+    bench_fortunes (id) {
+        id -> Integer,
+        message -> Text,
+    }
+}
+
+/// Through diesel's query builder, whose statements each connection keeps
+/// prepared, as the product's are.
+#[derive(Queryable)]
 struct Fortune {
-    #[diesel(sql_type = Integer)]
     id: i32,
-    #[diesel(sql_type = Text)]
     message: String,
 }
 
@@ -49,7 +55,8 @@ async fn fortunes(
     pool: web::Data<billing_center::db::DbPool>,
 ) -> Result<HttpResponse, billing_center::error::AppError> {
     let mut conn = pool.get().await?;
-    let mut fortunes: Vec<Fortune> = diesel::sql_query("SELECT id, message FROM bench_fortunes")
+    let mut fortunes: Vec<Fortune> = bench_fortunes::table
+        .select((bench_fortunes::id, bench_fortunes::message))
         .load(&mut conn)
         .await?;
     drop(conn);

@@ -272,8 +272,8 @@ async fn set_arbitrary_settlement(settings: Settings, username: &str, on: bool) 
 }
 
 async fn list_workspaces(settings: Settings, username: &str) -> anyhow::Result<()> {
-    let (mut conn, account) = account_named(&settings, username).await?;
-    let workspaces = crate::db::models::workspace::Workspace::of_account(&mut conn, account.id).await?;
+    let (conn, account) = account_named(&settings, username).await?;
+    let workspaces = crate::db::models::workspace::Workspace::of_account(&conn, account.id).await?;
     println!(
         "{:<38} {:<5} {:<3} {:<15} {:<16} {:<7} name",
         "id", "site", "lang", "method", "instance", "status"

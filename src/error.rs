@@ -163,8 +163,8 @@ pub fn render_error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorH
     let (title_key, message_key) = messages_for(status);
     let page = ErrorPage {
         status: status.as_u16(),
-        title: crate::i18n::t(lang, title_key),
-        message: crate::i18n::t(lang, specific.unwrap_or(message_key)),
+        title: crate::i18n::t(lang, title_key).into_owned(),
+        message: crate::i18n::t(lang, specific.unwrap_or(message_key)).into_owned(),
         request_id: status
             .is_server_error()
             .then(|| request.extensions().get::<RequestId>().map(|id| id.to_string()))
@@ -284,8 +284,8 @@ impl OutagePage {
         let lang = ctx.lang;
         let page = ErrorPage {
             status: status.as_u16(),
-            title: crate::i18n::t(lang, title),
-            message: crate::i18n::t(lang, message),
+            title: crate::i18n::t(lang, title).into_owned(),
+            message: crate::i18n::t(lang, message).into_owned(),
             request_id,
             ctx,
         };

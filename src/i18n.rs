@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::{LazyLock, PoisonError, RwLock};
 
 use actix_web::HttpRequest;
 use fluent_templates::{Loader, fluent_bundle::FluentValue};
@@ -43,15 +44,37 @@ pub fn html_lang(lang: Language) -> &'static str {
     }
 }
 
+/// The messages without arguments looked up so far, per language. Fluent
+/// negotiates and formats on every lookup, and a page asks for dozens of
+/// labels; a message without arguments is the same text every time, so each
+/// is formatted once and kept for the life of the process (only keys that
+/// exist in the catalogue are kept, so this is bounded by its size).
+static TEXTS: [LazyLock<Texts>; 2] = [const { LazyLock::new(Default::default) }; 2];
+
+/// One language's formatted messages by key.
+type Texts = RwLock<HashMap<Box<str>, &'static str>>;
+
 /// The message `key` in `lang`.
-pub fn t(lang: Language, key: &str) -> String {
-    LOCALES.lookup(id(lang), key)
+pub fn t(lang: Language, key: &str) -> Cow<'static, str> {
+    let texts = &TEXTS[lang as usize];
+    if let Some(text) = texts.read().unwrap_or_else(PoisonError::into_inner).get(key) {
+        return Cow::Borrowed(text);
+    }
+    // A missing key is a bug: show what Fluent shows for it, keep nothing.
+    let Some(text) = LOCALES.try_lookup(id(lang), key) else {
+        return Cow::Owned(LOCALES.lookup(id(lang), key));
+    };
+    let mut texts = texts.write().unwrap_or_else(PoisonError::into_inner);
+    let text: &'static str = texts
+        .entry(key.into())
+        .or_insert_with(|| Box::leak(text.into_boxed_str()));
+    Cow::Borrowed(text)
 }
 
 /// The message `key` in `lang` with named arguments.
 pub fn t_args(lang: Language, key: &str, args: &[(&str, String)]) -> String {
     if args.is_empty() {
-        return t(lang, key);
+        return t(lang, key).into_owned();
     }
     let args: HashMap<Cow<'static, str>, FluentValue> = args
         .iter()

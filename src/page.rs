@@ -85,7 +85,7 @@ impl PageContext {
     }
 
     /// The message `key` in the page's language.
-    pub fn t(&self, key: &str) -> String {
+    pub fn t(&self, key: &str) -> std::borrow::Cow<'static, str> {
         crate::i18n::t(self.lang, key)
     }
 
@@ -124,7 +124,10 @@ impl PageContext {
             Some(label) => crate::i18n::t_args(
                 self.lang,
                 "error-summary-entry",
-                &[("field", self.t(label)), ("message", message.to_string())],
+                &[
+                    ("field", self.t(label).into_owned()),
+                    ("message", message.to_string()),
+                ],
             ),
             None => message.to_string(),
         }
@@ -171,7 +174,7 @@ impl PageContext {
         .zip(1u8..)
         .map(|(key, number)| WizardStep {
             number,
-            label: self.t(key),
+            label: self.t(key).into_owned(),
             state: match number.cmp(current) {
                 std::cmp::Ordering::Less => "done",
                 std::cmp::Ordering::Equal => "current",
@@ -259,9 +262,9 @@ pub struct FormErrors(Vec<(&'static str, String)>);
 
 impl FormErrors {
     /// Records `message` for `field` (the first message of a field wins).
-    pub fn add(&mut self, field: &'static str, message: String) {
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
         if self.get(field).is_none() {
-            self.0.push((field, message));
+            self.0.push((field, message.into()));
         }
     }
 
@@ -298,11 +301,37 @@ impl PageQuery {
     }
 }
 
+thread_local! {
+    /// Each worker thread renders into one buffer that keeps the capacity of
+    /// the largest page it rendered (up to [`KEPT_CAPACITY`]): a long table
+    /// is written once, not copied each time a growing string doubles.
+    static BUFFER: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// Pages larger than this give their buffer back after rendering.
+const KEPT_CAPACITY: usize = 1 << 20;
+
+/// `page` as a string of exactly its length, rendered in this thread's buffer.
+pub fn render_html(page: &impl Template) -> askama::Result<String> {
+    BUFFER.with(|buffer| {
+        // A template that renders another page while rendering gets its own.
+        let Ok(mut buf) = buffer.try_borrow_mut() else {
+            return page.render();
+        };
+        buf.clear();
+        let rendered = page.render_into(&mut *buf).map(|()| buf.as_str().to_owned());
+        if buf.capacity() > KEPT_CAPACITY {
+            *buf = String::new();
+        }
+        rendered
+    })
+}
+
 /// Renders `page` with `status` as HTML.
 pub fn render(status: StatusCode, page: &impl Template) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
-        .body(page.render()?))
+        .body(render_html(page)?))
 }
 
 /// Renders `page` with 200.

@@ -62,4 +62,4 @@ PY
 )
 read -r NEW_RPS NEW_P50 NEW_P99 SAME_RPS SAME_P50 SAME_P99 <<<"$INGEST_OUT"
 STORED=$("$PSQL" "$DATABASE_URL" -X -q -t -A -c "SELECT count(*) FROM usage_records")
-EXTRA_LINES+=("Usage ingestion, 10,000-record requests, ${BENCH_INGEST_CLIENTS:-4} clients: new records ${NEW_RPS} records/s (request p50 ${NEW_P50} ms, p99 ${NEW_P99} ms); the same requests again (no-ops) ${SAME_RPS} records/s (p50 ${SAME_P50} ms, p99 ${SAME_P99} ms); ${STORED} records stored")
+EXTRA_LINES+=("Usage ingestion, 10,000-record requests, ${BENCH_INGEST_CLIENTS:-4} clients: new records ${NEW_RPS} records/s (request p50 ${NEW_P50} ms, p99 ${NEW_P99} ms); the same requests again (no-ops) ${SAME_RPS} records/s (p50 ${SAME_P50} ms, p99 ${SAME_P99} ms); ${STORED} records stored; server peak RSS so far $(peak_rss) MiB")

@@ -110,8 +110,8 @@ pub async fn check(
         return Ok(Ok(Evidence::default()));
     };
     let recorded = {
-        let mut conn = pool.get().await?;
-        AliyunInstance::find(&mut conn, instance_id.as_ref()).await?
+        let conn = pool.get().await?;
+        AliyunInstance::find(&conn, instance_id.as_ref()).await?
     };
     Ok(match recorded {
         Some(local) => check_record(&local, ali_uid, market.product_code)

@@ -5,19 +5,40 @@
 //! planned again. A constant text is safe to cache: [`Prepared`] is one,
 //! with `$?` for each bind, in order. Pages that read often use it.
 
-use chrono::NaiveDate;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::pg::Pg;
+use diesel::pg::data_types::PgInterval;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::result::Error;
-use diesel::sql_types::{Array, BigInt, Date, Nullable, Text, Untyped};
+use diesel::sql_types::{
+    Array, BigInt, Bool, Date, Integer, Interval, Jsonb, Nullable, Text, Timestamptz, Untyped,
+};
 
 /// One bound value.
 #[derive(Clone, Copy, Debug)]
 pub enum Bind<'a> {
     BigInt(i64),
+    Integer(i32),
+    Bool(bool),
     Date(NaiveDate),
+    Text(&'a str),
     OptionalText(Option<&'a str>),
+    OptionalTimestamptz(Option<DateTime<Utc>>),
+    Interval(PgInterval),
+    Jsonb(&'a serde_json::Value),
     BigIntArray(&'a [i64]),
+    TextArray(&'a [String]),
+}
+
+impl Bind<'_> {
+    /// A duration as an SQL interval (saturating at the largest one).
+    pub fn interval(d: Duration) -> Self {
+        Bind::Interval(PgInterval::from_microseconds(
+            i64::try_from(d.as_micros()).unwrap_or(i64::MAX),
+        ))
+    }
 }
 
 /// A constant SQL text and its binds.
@@ -41,9 +62,18 @@ impl QueryFragment<Pg> for Prepared<'_> {
             if i > 0 {
                 match binds.next() {
                     Some(Bind::BigInt(v)) => out.push_bind_param::<BigInt, _>(v)?,
+                    Some(Bind::Integer(v)) => out.push_bind_param::<Integer, _>(v)?,
+                    Some(Bind::Bool(v)) => out.push_bind_param::<Bool, _>(v)?,
                     Some(Bind::Date(v)) => out.push_bind_param::<Date, _>(v)?,
+                    Some(Bind::Text(v)) => out.push_bind_param::<Text, _>(*v)?,
                     Some(Bind::OptionalText(v)) => out.push_bind_param::<Nullable<Text>, _>(v)?,
+                    Some(Bind::OptionalTimestamptz(v)) => {
+                        out.push_bind_param::<Nullable<Timestamptz>, _>(v)?
+                    }
+                    Some(Bind::Interval(v)) => out.push_bind_param::<Interval, _>(v)?,
+                    Some(Bind::Jsonb(v)) => out.push_bind_param::<Jsonb, _>(*v)?,
                     Some(Bind::BigIntArray(v)) => out.push_bind_param::<Array<BigInt>, _>(*v)?,
+                    Some(Bind::TextArray(v)) => out.push_bind_param::<Array<Text>, _>(*v)?,
                     None => return Err(Error::QueryBuilderError("fewer binds than $? in the SQL".into())),
                 }
             }

@@ -24,7 +24,7 @@ impl EmailContext {
 
     /// The message `key` in the email's language.
     pub fn t(&self, key: &str) -> String {
-        i18n::t(self.lang, key)
+        i18n::t(self.lang, key).into_owned()
     }
 
     /// The message `key` with one argument.

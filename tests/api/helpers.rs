@@ -562,8 +562,8 @@ impl TestApp {
 
     /// An instance's stored status, if we know it.
     pub async fn instance_status(&self, instance_id: &str) -> Option<String> {
-        let mut conn = self.pool.get().await.expect("a connection");
-        billing_center::db::models::aliyun_instance::AliyunInstance::find(&mut conn, instance_id)
+        let conn = self.pool.get().await.expect("a connection");
+        billing_center::db::models::aliyun_instance::AliyunInstance::find(&conn, instance_id)
             .await
             .expect("query")
             .map(|i| i.status)

@@ -163,8 +163,8 @@ async fn send(app: &TestApp, id: &str, call: &Call) {
 
 /// What we store about the order, read as the model reads it.
 async fn stored(app: &TestApp, id: &str) -> Known {
-    let mut conn = app.pool.get().await.unwrap();
-    let found = billing_center::db::models::aliyun_instance::AliyunInstance::find(&mut conn, id)
+    let conn = app.pool.get().await.unwrap();
+    let found = billing_center::db::models::aliyun_instance::AliyunInstance::find(&conn, id)
         .await
         .unwrap();
     let status = |s: &str| match s {

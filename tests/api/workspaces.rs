@@ -40,6 +40,23 @@ fn to_aliyun(instance: &str) -> Vec<(&str, &str)> {
     vec![("method", "aliyun"), ("ali_uid", UID), ("instance_id", instance)]
 }
 
+/// The error summary of a refused form page (its text, tags dropped).
+fn error_summary(page: &str) -> String {
+    let start = page.find("error-summary").unwrap_or(0);
+    let end = (start + 600).min(page.len());
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in page[start..end].chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 async fn method_of(app: &TestApp, workspace: &str) -> String {
     let aliyun = app
         .count(&format!(
@@ -177,10 +194,17 @@ async fn a_settlement_change_sent_four_times_at_once_is_made_once_and_every_copy
     app.login("alice").await;
     let path = format!("/billing/workspaces/{ws}/settlement");
     let answers = app.post_form_all_at_once(&path, &to_aliyun(&instance), 4).await;
-    for res in &answers {
-        assert_eq!(res.status(), 303);
+    for res in answers {
+        let (status, location) = (res.status(), res.headers().get("location").cloned());
+        // A refused copy names its reason: the error summary of the page.
+        let refused = if status == 303 {
+            String::new()
+        } else {
+            res.text().await.unwrap_or_default()
+        };
+        assert_eq!(status, 303, "a copy was refused: {}", error_summary(&refused));
         assert_eq!(
-            res.headers()["location"],
+            location.unwrap(),
             format!("/billing/workspaces?changed={ws}").as_str()
         );
     }

@@ -166,7 +166,7 @@ impl Browser {
 
     /// The message `key` in the browser's language, as the pages show it.
     pub fn t(&self, key: &str) -> String {
-        billing_center::i18n::t(self.lang, key)
+        billing_center::i18n::t(self.lang, key).into_owned()
     }
 
     /// The message `key` with one argument, as the pages show it.

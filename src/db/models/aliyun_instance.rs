@@ -2,9 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Bool, Jsonb, Nullable, Text, Timestamptz};
+use diesel::sql_types::Bool;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
+use crate::db::prepared::{Bind, Prepared};
 use crate::db::schema::aliyun_instances;
 use crate::domain::InstanceStatus;
 
@@ -99,47 +100,57 @@ impl AliyunInstance {
         inbox: &crate::db::models::spi_inbox::NewInboxRow<'_>,
         outcomes: [&str; 2],
     ) -> QueryResult<bool> {
-        let done: Created = diesel::sql_query(
-            "WITH ins AS (
+        // The values once, in `v`; a constant text, so each connection keeps
+        // the statement prepared (`Prepared`) instead of planning it per call.
+        const SQL: &str = "WITH v AS (
+                 SELECT $? AS instance_id, $? AS ali_uid, $? AS product_code, $? AS sku_id,
+                        $? AS order_ids, $? AS trial, $? AS expires_on, $? AS extra),
+             ins AS (
                  INSERT INTO aliyun_instances
                      (instance_id, ali_uid, product_code, sku_id, order_ids, trial, expires_on, extra, status)
-                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, 'opened'
+                 SELECT v.*, 'opened' FROM v
                  -- A repeat (most calls) is seen here and never attempts the
                  -- insert, which would leave a dead row behind each time.
-                 WHERE NOT EXISTS (SELECT 1 FROM aliyun_instances WHERE instance_id = $1)
+                 WHERE NOT EXISTS (SELECT 1 FROM aliyun_instances a WHERE a.instance_id = v.instance_id)
                  ON CONFLICT (instance_id) DO NOTHING
                  RETURNING 1),
              fill AS (
-                 UPDATE aliyun_instances
-                 SET ali_uid = $2, product_code = $3, sku_id = $4, order_ids = $5, trial = $6,
-                     expires_on = $7, extra = $8
-                 WHERE instance_id = $1 AND ali_uid IS NULL AND NOT EXISTS (SELECT 1 FROM ins)
+                 UPDATE aliyun_instances a
+                 SET ali_uid = v.ali_uid, product_code = v.product_code, sku_id = v.sku_id,
+                     order_ids = v.order_ids, trial = v.trial, expires_on = v.expires_on, extra = v.extra
+                 FROM v
+                 WHERE a.instance_id = v.instance_id AND a.ali_uid IS NULL AND NOT EXISTS (SELECT 1 FROM ins)
                  RETURNING 1),
              done AS (
                  SELECT EXISTS (SELECT 1 FROM ins) OR EXISTS (SELECT 1 FROM fill) AS applied,
-                        EXISTS (SELECT 1 FROM aliyun_instances WHERE instance_id = $1 AND ali_uid IS NOT NULL) AS repeat),
+                        EXISTS (SELECT 1 FROM aliyun_instances a, v
+                                WHERE a.instance_id = v.instance_id AND a.ali_uid IS NOT NULL) AS repeat),
              recorded AS (
                  INSERT INTO spi_inbox (action, instance_id, order_id, params, outcome, source, notification_id)
-                 SELECT $9, $1, $10, $11, CASE WHEN applied THEN $12 ELSE $13 END, $14, $15
-                 FROM done WHERE applied OR repeat
+                 SELECT $?, v.instance_id, $?, $?, CASE WHEN applied THEN $? ELSE $? END, $?, $?
+                 FROM done, v WHERE applied OR repeat
                  ON CONFLICT DO NOTHING)
-             SELECT applied, repeat FROM done",
+             SELECT applied, repeat FROM done";
+        let done: Created = Prepared::new(
+            SQL,
+            vec![
+                Bind::Text(new.instance_id),
+                Bind::Text(new.ali_uid),
+                Bind::Text(new.product_code),
+                Bind::Text(new.sku_id),
+                Bind::TextArray(&new.order_ids),
+                Bind::Bool(new.trial),
+                Bind::OptionalTimestamptz(new.expires_on),
+                Bind::Jsonb(&new.extra),
+                Bind::Text(inbox.action),
+                Bind::OptionalText(inbox.order_id),
+                Bind::Jsonb(&inbox.params),
+                Bind::Text(outcomes[0]),
+                Bind::Text(outcomes[1]),
+                Bind::Text(inbox.source),
+                Bind::OptionalText(inbox.notification_id),
+            ],
         )
-        .bind::<Text, _>(new.instance_id)
-        .bind::<Text, _>(new.ali_uid)
-        .bind::<Text, _>(new.product_code)
-        .bind::<Text, _>(new.sku_id)
-        .bind::<Array<Text>, _>(&new.order_ids)
-        .bind::<Bool, _>(new.trial)
-        .bind::<Nullable<Timestamptz>, _>(new.expires_on)
-        .bind::<Jsonb, _>(&new.extra)
-        .bind::<Text, _>(inbox.action)
-        .bind::<Nullable<Text>, _>(inbox.order_id)
-        .bind::<Jsonb, _>(&inbox.params)
-        .bind::<Text, _>(outcomes[0])
-        .bind::<Text, _>(outcomes[1])
-        .bind::<Text, _>(inbox.source)
-        .bind::<Nullable<Text>, _>(inbox.notification_id)
         .get_result(conn)
         .await?;
         if done.applied || done.repeat {
@@ -215,11 +226,11 @@ impl AliyunInstance {
     }
 
     /// Loads an instance.
-    pub async fn find(conn: &mut AsyncPgConnection, id: &str) -> QueryResult<Option<Self>> {
+    pub async fn find(mut conn: &AsyncPgConnection, id: &str) -> QueryResult<Option<Self>> {
         aliyun_instances::table
             .find(id)
             .select(Self::as_select())
-            .first(conn)
+            .first(&mut conn)
             .await
             .optional()
     }
@@ -264,23 +275,23 @@ impl AliyunInstance {
     }
 
     /// An account's claimed instances that are opened.
-    pub async fn open_claimed_by(conn: &mut AsyncPgConnection, account_id: i64) -> QueryResult<Vec<Self>> {
+    pub async fn open_claimed_by(mut conn: &AsyncPgConnection, account_id: i64) -> QueryResult<Vec<Self>> {
         aliyun_instances::table
             .filter(aliyun_instances::claimed_by.eq(account_id))
             .filter(aliyun_instances::status.eq(InstanceStatus::Opened.code()))
             .order(aliyun_instances::created_at)
             .select(Self::as_select())
-            .load(conn)
+            .load(&mut conn)
             .await
     }
 
     /// Every instance an account claimed.
-    pub async fn claimed_by(conn: &mut AsyncPgConnection, account_id: i64) -> QueryResult<Vec<Self>> {
+    pub async fn claimed_by(mut conn: &AsyncPgConnection, account_id: i64) -> QueryResult<Vec<Self>> {
         aliyun_instances::table
             .filter(aliyun_instances::claimed_by.eq(account_id))
             .order(aliyun_instances::created_at)
             .select(Self::as_select())
-            .load(conn)
+            .load(&mut conn)
             .await
     }
 

@@ -213,8 +213,12 @@ pub struct ExportRow {
     pub line: LineRow,
 }
 
-/// Every line of the filter's bills, oldest day first.
-pub async fn export_rows(conn: &mut AsyncPgConnection, filter: &BillFilter) -> QueryResult<Vec<ExportRow>> {
+/// Every line of the filter's bills, oldest day first, as they arrive: an
+/// export writes each row and drops it (a month can have many thousands).
+pub async fn export_rows<'a>(
+    conn: &'a mut AsyncPgConnection,
+    filter: &'a BillFilter,
+) -> QueryResult<impl futures_util::Stream<Item = QueryResult<ExportRow>> + 'a> {
     const SQL: &str = concat!(
         "SELECT b.day, b.workspace_id, w.name AS workspace_name, w.site, b.settled_by, \
          b.aliyun_instance_id AS instance_id, ",
@@ -224,7 +228,7 @@ pub async fn export_rows(conn: &mut AsyncPgConnection, filter: &BillFilter) -> Q
         where_filter!(),
         "ORDER BY b.day, w.name, b.workspace_id, pi.position, l.retention_days"
     );
-    Prepared::new(SQL, filter_binds(filter)).load(conn).await
+    Prepared::new(SQL, filter_binds(filter)).load_stream(conn).await
 }
 
 /// An account's bills of this month so far and of yesterday, per method.
@@ -240,7 +244,7 @@ pub struct RecentTotals {
 
 /// The account's totals of the days from `month_start` and of `yesterday`.
 pub async fn recent_totals(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     account_id: i64,
     month_start: NaiveDate,
     yesterday: NaiveDate,
@@ -257,5 +261,5 @@ pub async fn recent_totals(
         Bind::Date(month_start),
         Bind::Date(yesterday),
     ];
-    Prepared::new(SQL, binds).load(conn).await
+    Prepared::new(SQL, binds).load(&mut conn).await
 }

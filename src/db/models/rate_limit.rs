@@ -4,9 +4,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Integer, Interval, Text, Timestamptz};
+use diesel::sql_types::{Integer, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::db::prepared::{Bind, Prepared};
 use crate::db::schema::rate_limits;
 
 /// The state of one counter after a hit.
@@ -25,22 +26,18 @@ pub struct Window {
 /// The upsert locks the row until the transaction ends, so concurrent hits
 /// on one key are counted one after the other.
 pub async fn hit(conn: &mut AsyncPgConnection, key: &str, length: Duration) -> QueryResult<Window> {
-    let length = diesel::pg::data_types::PgInterval::from_microseconds(
-        i64::try_from(length.as_micros()).unwrap_or(i64::MAX),
-    );
-    diesel::sql_query(
-        "INSERT INTO rate_limits (key, hits, window_ends_at) VALUES ($1, 1, now() + $2)
+    // Hit on every limited request: a constant text, kept prepared.
+    const SQL: &str = "INSERT INTO rate_limits (key, hits, window_ends_at) VALUES ($?, 1, now() + $?)
          ON CONFLICT (key) DO UPDATE SET
              hits = CASE WHEN rate_limits.window_ends_at <= now() THEN 1
                          ELSE rate_limits.hits + 1 END,
-             window_ends_at = CASE WHEN rate_limits.window_ends_at <= now() THEN now() + $2
+             window_ends_at = CASE WHEN rate_limits.window_ends_at <= now() THEN now() + $?
                                    ELSE rate_limits.window_ends_at END
-         RETURNING hits, window_ends_at AS ends_at",
-    )
-    .bind::<Text, _>(key)
-    .bind::<Interval, _>(length)
-    .get_result(conn)
-    .await
+         RETURNING hits, window_ends_at AS ends_at";
+    let length = Bind::interval(length);
+    Prepared::new(SQL, vec![Bind::Text(key), length, length])
+        .get_result(conn)
+        .await
 }
 
 /// Removes counters whose window is over.

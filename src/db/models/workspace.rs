@@ -209,12 +209,12 @@ impl Workspace {
     }
 
     /// Every workspace of an account, oldest first.
-    pub async fn of_account(conn: &mut AsyncPgConnection, account_id: i64) -> QueryResult<Vec<Workspace>> {
+    pub async fn of_account(mut conn: &AsyncPgConnection, account_id: i64) -> QueryResult<Vec<Workspace>> {
         workspaces::table
             .filter(workspaces::account_id.eq(account_id))
             .order((workspaces::created_at, workspaces::id))
             .select(Workspace::as_select())
-            .load(conn)
+            .load(&mut conn)
             .await
     }
 }

@@ -95,12 +95,15 @@ fn site_of(req: &HttpRequest, state: &AppState) -> Option<String> {
     site
 }
 
-/// Reads the body up to `limit` bytes; `None` beyond it.
+/// Reads the body up to `limit` bytes; `None` beyond it. The buffer starts at
+/// the declared length (bodies run to megabytes: growing by doubling would
+/// copy them several times and hold twice their size).
 async fn read_body(
     mut payload: web::Payload,
+    declared: Option<usize>,
     limit: usize,
 ) -> Result<Option<web::BytesMut>, actix_web::Error> {
-    let mut body = web::BytesMut::new();
+    let mut body = web::BytesMut::with_capacity(declared.unwrap_or(0).min(limit));
     while let Some(chunk) = payload.next().await {
         let chunk = chunk?;
         if body.len() + chunk.len() > limit {
@@ -125,7 +128,7 @@ pub async fn ingest(req: HttpRequest, payload: web::Payload, state: web::Data<Ap
     if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
         return refused(StatusCode::PAYLOAD_TOO_LARGE, "the body is larger than 4 MiB");
     }
-    let body = match read_body(payload, MAX_BODY_BYTES).await {
+    let body = match read_body(payload, declared, MAX_BODY_BYTES).await {
         Ok(Some(body)) => body,
         Ok(None) => return refused(StatusCode::PAYLOAD_TOO_LARGE, "the body is larger than 4 MiB"),
         Err(_) => return refused(StatusCode::BAD_REQUEST, "the body could not be read"),

@@ -24,7 +24,11 @@ fn notice_key(notice: &str) -> Option<&'static str> {
 /// GET `/login`.
 pub async fn login_form(ctx: PageContext, query: web::Query<LoginQuery>) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
-    let notice = query.notice.as_deref().and_then(notice_key).map(|k| ctx.t(k));
+    let notice = query
+        .notice
+        .as_deref()
+        .and_then(notice_key)
+        .map(|k| ctx.t(k).into_owned());
     let next = crate::auth::next::safe_next(query.next.as_deref());
     ok(&LoginPage {
         ctx,

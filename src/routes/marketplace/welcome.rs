@@ -28,8 +28,8 @@ pub async fn welcome(
     let remembered = session.get::<String>(SESSION_INSTANCE).ok().flatten();
     let instance = match remembered {
         Some(id) => {
-            let mut conn = state.pool.get().await?;
-            AliyunInstance::find(&mut conn, &id).await?
+            let conn = state.pool.get().await?;
+            AliyunInstance::find(&conn, &id).await?
         }
         None => None,
     };

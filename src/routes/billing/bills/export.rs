@@ -48,18 +48,19 @@ pub async fn bills_csv(
         // A plain 400: the error page says the request was not understood.
         return Ok(HttpResponse::BadRequest().finish());
     };
-    let rows = {
-        let mut conn = state.pool.get().await?;
-        bill_report::export_rows(&mut conn, &query.filter(account_id.0, month)).await?
-    };
-    let mut out = Vec::with_capacity(64 + rows.len() * 160);
+    let mut out = Vec::new();
     if query.bom.as_deref() == Some("1") {
         out.extend_from_slice("\u{feff}".as_bytes());
     }
     let mut csv = csv::Writer::from_writer(out);
     csv.write_record(HEADER).map_err(anyhow::Error::from)?;
-    for row in &rows {
-        let (bill, line) = (row, &row.line);
+    let filter = query.filter(account_id.0, month);
+    let mut conn = state.pool.get().await?;
+    // Each row is written as it arrives: only the CSV is held, not the rows.
+    let rows = bill_report::export_rows(&mut conn, &filter).await?;
+    futures_util::pin_mut!(rows);
+    while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
+        let (bill, line) = (&row, &row.line);
         let unit = match ctx.lang {
             Language::En => &line.unit_en,
             Language::Zh => &line.unit_zh,

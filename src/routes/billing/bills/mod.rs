@@ -93,7 +93,7 @@ fn settled_by(ctx: &PageContext, method: &str, ali_uid: Option<&str>, instance: 
                 ("instance", instance.to_string()),
             ],
         ),
-        (other, _) => ctx.t(&format!("method-{other}")),
+        (other, _) => ctx.t(&format!("method-{other}")).into_owned(),
     }
 }
 
@@ -106,7 +106,7 @@ fn metering_label(ctx: &PageContext, state: Option<&str>) -> Option<String> {
         "rejected" => "metering-state-rejected",
         _ => "metering-state-pending",
     };
-    Some(ctx.t(key))
+    Some(ctx.t(key).into_owned())
 }
 
 /// A share of the month's total: the Billing Center account, or one instance.
@@ -177,16 +177,16 @@ pub struct BillView {
 /// The words every row repeats, looked up once per page (a message lookup
 /// costs more than the rest of a row).
 pub struct Labels {
-    pub date: String,
-    pub workspace: String,
-    pub site: String,
-    pub settled_by: String,
-    pub amount: String,
-    pub item: String,
-    pub retention: String,
-    pub quantity: String,
-    pub unit_price: String,
-    pub metering: String,
+    pub date: std::borrow::Cow<'static, str>,
+    pub workspace: std::borrow::Cow<'static, str>,
+    pub site: std::borrow::Cow<'static, str>,
+    pub settled_by: std::borrow::Cow<'static, str>,
+    pub amount: std::borrow::Cow<'static, str>,
+    pub item: std::borrow::Cow<'static, str>,
+    pub retention: std::borrow::Cow<'static, str>,
+    pub quantity: std::borrow::Cow<'static, str>,
+    pub unit_price: std::borrow::Cow<'static, str>,
+    pub metering: std::borrow::Cow<'static, str>,
 }
 
 impl Labels {
@@ -385,7 +385,7 @@ pub async fn bills(
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let mut conn = state.pool.get().await?;
-    let workspaces = Workspace::of_account(&mut conn, account_id.0)
+    let workspaces = Workspace::of_account(&conn, account_id.0)
         .await?
         .into_iter()
         .map(|w| (w.id, w.name))

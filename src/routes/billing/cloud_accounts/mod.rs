@@ -11,18 +11,18 @@ use crate::page::{PageContext, ok};
 use crate::routes::billing::workspaces::{WorkspaceRow, rows};
 use crate::startup::AppState;
 
-struct CloudAccount {
+struct CloudAccount<'a> {
     instance: AliyunInstance,
     expires: Option<String>,
-    workspaces: Vec<WorkspaceRow>,
+    workspaces: Vec<WorkspaceRow<'a>>,
 }
 
 #[derive(Template)]
 #[template(path = "billing/cloud_accounts.html")]
-struct CloudAccountsPage {
+struct CloudAccountsPage<'a> {
     ctx: PageContext,
     section: &'static str,
-    accounts: Vec<CloudAccount>,
+    accounts: Vec<CloudAccount<'a>>,
 }
 
 /// GET `/billing/cloud-accounts`.
@@ -31,10 +31,15 @@ pub async fn cloud_accounts(
     state: web::Data<AppState>,
     account_id: web::ReqData<AccountId>,
 ) -> Result<HttpResponse, AppError> {
-    let mut conn = state.pool.get().await?;
+    let conn = state.pool.get().await?;
     let sites = &state.sites;
-    let instances = AliyunInstance::claimed_by(&mut conn, account_id.0).await?;
-    let workspaces = Workspace::of_account(&mut conn, account_id.0).await?;
+    // One round trip: the reads are pipelined on the connection.
+    let (instances, workspaces) = futures_util::future::try_join(
+        AliyunInstance::claimed_by(&conn, account_id.0),
+        Workspace::of_account(&conn, account_id.0),
+    )
+    .await?;
+    drop(conn);
     let accounts = instances
         .into_iter()
         .map(|instance| {

@@ -47,8 +47,8 @@ impl HistoryPage {
     /// Who made the change: the user's name, or the system part that did.
     fn actor(&self, entry: &HistoryEntry) -> String {
         match entry.actor.as_str() {
-            crate::billing::instances::MARKETPLACE_ACTOR => self.ctx.t("actor-marketplace"),
-            crate::billing::instances::RECONCILER_ACTOR => self.ctx.t("actor-reconciler"),
+            crate::billing::instances::MARKETPLACE_ACTOR => self.ctx.t("actor-marketplace").into_owned(),
+            crate::billing::instances::RECONCILER_ACTOR => self.ctx.t("actor-reconciler").into_owned(),
             user => user.to_string(),
         }
     }

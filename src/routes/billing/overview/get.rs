@@ -13,16 +13,16 @@ use crate::startup::AppState;
 
 #[derive(Template)]
 #[template(path = "billing/overview.html")]
-struct OverviewPage {
+struct OverviewPage<'a> {
     ctx: PageContext,
     section: &'static str,
     account: Account,
     member_since: String,
-    workspaces: Vec<WorkspaceRow>,
+    workspaces: Vec<WorkspaceRow<'a>>,
     /// (method code, count), most used first.
     by_method: Vec<(String, usize)>,
     /// (site name, count), in site order.
-    by_site: Vec<(String, usize)>,
+    by_site: Vec<(&'a str, usize)>,
     instances: Vec<AliyunInstance>,
     balance: String,
     in_arrears: bool,
@@ -50,12 +50,12 @@ impl Charges {
     }
 }
 
-fn tally<'a>(keys: impl Iterator<Item = &'a str>) -> Vec<(String, usize)> {
-    let mut counts: Vec<(String, usize)> = Vec::new();
+fn tally<'a>(keys: impl Iterator<Item = &'a str>) -> Vec<(&'a str, usize)> {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
     for key in keys {
-        match counts.iter_mut().find(|(k, _)| k == key) {
+        match counts.iter_mut().find(|(k, _)| *k == key) {
             Some((_, n)) => *n += 1,
-            None => counts.push((key.to_string(), 1)),
+            None => counts.push((key, 1)),
         }
     }
     counts
@@ -70,21 +70,30 @@ pub async fn overview(
 ) -> Result<HttpResponse, AppError> {
     let account = current.into_inner().0;
     let balance = *balance;
-    let mut conn = state.pool.get().await?;
+    let conn = state.pool.get().await?;
     let today = crate::billing::usage::business_day(chrono::Utc::now());
-    let recent = bill_report::recent_totals(
-        &mut conn,
-        account.id,
-        Month::of(today).first(),
-        today - chrono::Duration::days(1),
+    // One round trip: the reads are pipelined on the connection.
+    let (recent, workspaces, instances) = futures_util::future::try_join3(
+        bill_report::recent_totals(
+            &conn,
+            account.id,
+            Month::of(today).first(),
+            today - chrono::Duration::days(1),
+        ),
+        Workspace::of_account(&conn, account.id),
+        AliyunInstance::claimed_by(&conn, account.id),
     )
     .await?;
+    drop(conn);
     let sites = &state.sites;
-    let workspaces = rows(Workspace::of_account(&mut conn, account.id).await?, sites, &ctx);
-    let mut by_method = tally(workspaces.iter().map(|r| r.workspace.settlement_method.as_str()));
+    let workspaces = rows(workspaces, sites, &ctx);
+    let mut by_method: Vec<(String, usize)> =
+        tally(workspaces.iter().map(|r| r.workspace.settlement_method.as_str()))
+            .into_iter()
+            .map(|(code, n)| (code.to_string(), n))
+            .collect();
     by_method.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
-    let by_site = tally(workspaces.iter().map(|r| r.site_name.as_str()));
-    let instances = AliyunInstance::claimed_by(&mut conn, account.id).await?;
+    let by_site = tally(workspaces.iter().map(|r| r.site_name));
     let member_since = crate::time::shanghai_date(account.created_at);
     ok(&OverviewPage {
         ctx,

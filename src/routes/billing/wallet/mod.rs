@@ -41,7 +41,7 @@ struct WalletPage {
     pages: i64,
     bank: BankTransfer,
     /// The column labels, looked up once (each row repeats them).
-    labels: [String; 5],
+    labels: [std::borrow::Cow<'static, str>; 5],
 }
 
 fn view(ctx: &PageContext, kinds: &mut HashMap<String, String>, line: WalletLine) -> EntryView {
@@ -61,7 +61,7 @@ fn view(ctx: &PageContext, kinds: &mut HashMap<String, String>, line: WalletLine
         when: crate::time::shanghai_minute(entry.created_at),
         kind: kinds
             .entry(entry.kind.clone())
-            .or_insert_with_key(|kind| ctx.t(&format!("wallet-kind-{kind}")))
+            .or_insert_with_key(|kind| ctx.t(&format!("wallet-kind-{kind}")).into_owned())
             .clone(),
         negative: entry.amount.is_sign_negative(),
         amount: signed_cny(entry.amount),

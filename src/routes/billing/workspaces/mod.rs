@@ -4,6 +4,9 @@
 pub mod new;
 pub mod settlement;
 
+use std::borrow::Cow;
+use std::rc::Rc;
+
 use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -22,27 +25,51 @@ use crate::page::{PageContext, ok};
 use crate::routes::api::aliyun_spi::SESSION_INSTANCE;
 use crate::startup::AppState;
 
-/// A workspace with its site's name and labels, ready to show.
-pub struct WorkspaceRow {
+/// A workspace with its site's name and labels, ready to show. The names
+/// and labels are borrowed, not copied per row (an account may have hundreds).
+pub struct WorkspaceRow<'a> {
     pub workspace: Workspace,
-    pub site_name: String,
-    pub method_label: String,
-    pub status_label: String,
+    pub site_name: &'a str,
+    pub method_label: Cow<'static, str>,
+    pub status_label: Cow<'static, str>,
 }
 
-/// The account's workspaces with site names and labels. Labels are looked up
-/// once per distinct value, not once per row (an account may have hundreds).
-pub fn rows(workspaces: Vec<Workspace>, sites: &[Site], ctx: &PageContext) -> Vec<WorkspaceRow> {
-    let mut labels: std::collections::HashMap<String, String> = std::collections::HashMap::new();
-    let mut label = |key: String| labels.entry(key).or_insert_with_key(|k| ctx.t(k)).clone();
+/// The labels of one kind of code (`method-…`), each looked up once a page.
+struct Labels<'c> {
+    ctx: &'c PageContext,
+    prefix: &'static str,
+    known: Vec<(String, Cow<'static, str>)>,
+}
+
+impl<'c> Labels<'c> {
+    fn new(ctx: &'c PageContext, prefix: &'static str) -> Self {
+        Labels {
+            ctx,
+            prefix,
+            known: Vec::new(),
+        }
+    }
+
+    fn of(&mut self, code: &str) -> Cow<'static, str> {
+        if let Some((_, label)) = self.known.iter().find(|(known, _)| known == code) {
+            return label.clone();
+        }
+        let label = self.ctx.t(&format!("{}{code}", self.prefix));
+        self.known.push((code.to_string(), label.clone()));
+        label
+    }
+}
+
+/// The account's workspaces with site names and labels.
+pub fn rows<'a>(workspaces: Vec<Workspace>, sites: &'a [Site], ctx: &PageContext) -> Vec<WorkspaceRow<'a>> {
+    let mut methods = Labels::new(ctx, "method-");
+    let mut statuses = Labels::new(ctx, "workspace-status-");
     workspaces
         .into_iter()
         .map(|workspace| WorkspaceRow {
-            site_name: site::find(sites, &workspace.site)
-                .map(|s| s.name(ctx.lang).to_string())
-                .unwrap_or_default(),
-            method_label: label(format!("method-{}", workspace.settlement_method)),
-            status_label: label(format!("workspace-status-{}", workspace.status)),
+            site_name: site::find(sites, &workspace.site).map_or("", |s| s.name(ctx.lang)),
+            method_label: methods.of(&workspace.settlement_method),
+            status_label: statuses.of(&workspace.status),
             workspace,
         })
         .collect()
@@ -53,7 +80,7 @@ pub fn rows(workspaces: Vec<Workspace>, sites: &[Site], ctx: &PageContext) -> Ve
 /// while this account can still bind it: opened, and not claimed by another
 /// account.
 pub async fn marketplace_instance(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     session: &Session,
     account_id: i64,
 ) -> Result<Option<AliyunInstance>, AppError> {
@@ -75,9 +102,9 @@ pub fn bound_marketplace_instance(session: &Session, bound: Option<&str>) {
 
 /// A row of the list: the workspace, and why its settlement cannot change
 /// now (in the page's words), if a rule says so.
-pub struct ListedWorkspace {
-    pub row: WorkspaceRow,
-    pub blocked: Option<String>,
+pub struct ListedWorkspace<'a> {
+    pub row: WorkspaceRow<'a>,
+    pub blocked: Option<Rc<str>>,
 }
 
 #[derive(Deserialize)]
@@ -92,13 +119,13 @@ pub struct Filter {
 
 #[derive(Template)]
 #[template(path = "billing/workspaces.html")]
-struct WorkspacesPage {
+struct WorkspacesPage<'a> {
     ctx: PageContext,
     section: &'static str,
-    sites: Vec<(String, String)>,
+    sites: Vec<(&'a str, &'a str)>,
     site: String,
     method: String,
-    workspaces: Vec<ListedWorkspace>,
+    workspaces: Vec<ListedWorkspace<'a>>,
     total: usize,
     /// What the action that led here did.
     flash: Option<String>,
@@ -121,8 +148,8 @@ fn flash(ctx: &PageContext, filter: &Filter, rows: &[WorkspaceRow]) -> Option<St
             "flash-workspace-added",
             &[
                 ("workspace", row.workspace.name.clone()),
-                ("site", row.site_name.clone()),
-                ("method", row.method_label.clone()),
+                ("site", row.site_name.to_string()),
+                ("method", row.method_label.to_string()),
             ],
         ));
     }
@@ -132,31 +159,55 @@ fn flash(ctx: &PageContext, filter: &Filter, rows: &[WorkspaceRow]) -> Option<St
             "flash-settlement-changed",
             &[
                 ("workspace", row.workspace.name.clone()),
-                ("method", row.method_label.clone()),
+                ("method", row.method_label.to_string()),
             ],
         )
     })
 }
 
-/// Why `row` cannot change its settlement now, in this page's words.
-fn blocked(
-    ctx: &PageContext,
-    row: &WorkspaceRow,
-    opened: &[AliyunInstance],
-    sites: &[Site],
+/// Why rows cannot change their settlement now, in this page's words; each
+/// sentence is formatted once a page and shared by the rows it applies to.
+struct Reasons<'c> {
+    ctx: &'c PageContext,
+    opened: &'c [AliyunInstance],
+    sites: &'c [Site],
     arbitrary: bool,
-) -> Option<String> {
-    let bound = row.workspace.aliyun_instance_id.as_deref().map(|id| {
-        match opened.iter().any(|i| i.instance_id == id) {
-            true => InstanceStatus::Opened,
-            // Bound instances are claimed by this account; any other is not opened.
-            false => InstanceStatus::Released,
-        }
-    });
-    let site = site::find(sites, &row.workspace.site);
-    match change_blocked(&row.workspace, bound, site, arbitrary)? {
-        Refusal::LockedIn => Some(ctx.t("workspaces-locked-in")),
-        _ => Some(ctx.t1("workspaces-only-method", "method", &row.method_label)),
+    locked_in: Option<Rc<str>>,
+    only_method: Vec<(String, Rc<str>)>,
+}
+
+impl Reasons<'_> {
+    fn of(&mut self, row: &WorkspaceRow) -> Option<Rc<str>> {
+        let bound = row.workspace.aliyun_instance_id.as_deref().map(|id| {
+            match self.opened.iter().any(|i| i.instance_id == id) {
+                true => InstanceStatus::Opened,
+                // Bound instances are claimed by this account; any other is not opened.
+                false => InstanceStatus::Released,
+            }
+        });
+        let site = site::find(self.sites, &row.workspace.site);
+        let ctx = self.ctx;
+        Some(
+            match change_blocked(&row.workspace, bound, site, self.arbitrary)? {
+                Refusal::LockedIn => self
+                    .locked_in
+                    .get_or_insert_with(|| ctx.t("workspaces-locked-in").into())
+                    .clone(),
+                _ => {
+                    let method = &row.workspace.settlement_method;
+                    match self.only_method.iter().find(|(m, _)| m == method) {
+                        Some((_, reason)) => reason.clone(),
+                        None => {
+                            let reason: Rc<str> = ctx
+                                .t1("workspaces-only-method", "method", &row.method_label)
+                                .into();
+                            self.only_method.push((method.clone(), reason.clone()));
+                            reason
+                        }
+                    }
+                }
+            },
+        )
     }
 }
 
@@ -172,26 +223,39 @@ pub async fn list(
     let account = &current.0;
     let site = filter.site.clone().unwrap_or_default();
     let method = filter.method.clone().unwrap_or_default();
-    let mut conn = state.pool.get().await?;
-    let sites = &state.sites;
-    let all = rows(Workspace::of_account(&mut conn, account.id).await?, sites, &ctx);
-    let opened = AliyunInstance::open_claimed_by(&mut conn, account.id).await?;
-    let from_marketplace = marketplace_instance(&mut conn, &session, account.id).await?;
+    let conn = state.pool.get().await?;
+    // One round trip: the reads are pipelined on the connection.
+    let (workspaces, opened, from_marketplace) = futures_util::future::try_join3(
+        async { Ok::<_, AppError>(Workspace::of_account(&conn, account.id).await?) },
+        async { Ok(AliyunInstance::open_claimed_by(&conn, account.id).await?) },
+        marketplace_instance(&conn, &session, account.id),
+    )
+    .await?;
     drop(conn);
+    let sites = &state.sites;
+    let all = rows(workspaces, sites, &ctx);
     let total = all.len();
     let flash = flash(&ctx, &filter, &all);
+    let mut reasons = Reasons {
+        ctx: &ctx,
+        opened: &opened,
+        sites,
+        arbitrary: account.arbitrary_settlement,
+        locked_in: None,
+        only_method: Vec::new(),
+    };
     let workspaces = all
         .into_iter()
         .filter(|r| site.is_empty() || r.workspace.site == site)
         .filter(|r| method.is_empty() || r.workspace.settlement_method == method)
         .map(|row| ListedWorkspace {
-            blocked: blocked(&ctx, &row, &opened, sites, account.arbitrary_settlement),
+            blocked: reasons.of(&row),
             row,
         })
         .collect();
     let sites = sites
         .iter()
-        .map(|s| (s.code.clone(), s.name(ctx.lang).to_string()))
+        .map(|s| (s.code.as_str(), s.name(ctx.lang)))
         .collect();
     ok(&WorkspacesPage {
         ctx,

@@ -71,7 +71,7 @@ async fn page(
     form: NewWorkspaceForm,
     errors: FormErrors,
 ) -> Result<NewWorkspacePage, AppError> {
-    let mut conn = state.pool.get().await?;
+    let conn = state.pool.get().await?;
     let separator = ctx.t("list-separator");
     let sites = state
         .sites
@@ -82,7 +82,7 @@ async fn page(
             methods: allowed_methods(&ctx, Some(s), account.arbitrary_settlement).join(&separator),
         })
         .collect();
-    let registered = AliyunInstance::open_claimed_by(&mut conn, account.id).await?;
+    let registered = AliyunInstance::open_claimed_by(&conn, account.id).await?;
     Ok(NewWorkspacePage {
         section: "workspaces",
         sites,
@@ -117,8 +117,8 @@ pub async fn new_form(
 ) -> Result<HttpResponse, AppError> {
     let account = &current.0;
     let from_marketplace = {
-        let mut conn = state.pool.get().await?;
-        super::marketplace_instance(&mut conn, &session, account.id).await?
+        let conn = state.pool.get().await?;
+        super::marketplace_instance(&conn, &session, account.id).await?
     };
     let settle = match &from_marketplace {
         Some(instance) => SettlementForm::with_instance(instance, account.id),

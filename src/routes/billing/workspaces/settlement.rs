@@ -87,7 +87,7 @@ pub fn allowed_methods(ctx: &PageContext, site: Option<&Site>, arbitrary: bool) 
     [SettlementMethod::BillingCenter, SettlementMethod::Aliyun]
         .into_iter()
         .filter(|m| arbitrary || site.is_some_and(|s| s.allows(*m)))
-        .map(|m| ctx.t(&format!("method-{}", m.code())))
+        .map(|m| ctx.t(&format!("method-{}", m.code())).into_owned())
         .collect()
 }
 
@@ -96,7 +96,7 @@ pub fn refusal_message(ctx: &PageContext, refusal: Refusal, errors: &mut FormErr
     let (field, key) = refusal.field_and_message();
     let message = match refusal {
         Refusal::OncePerMonth(date) => ctx.t1(key, "date", date.format("%Y-%m-%d")),
-        _ => ctx.t(key),
+        _ => ctx.t(key).into_owned(),
     };
     errors.add(field, message);
 }
@@ -136,10 +136,10 @@ async fn page(
     let workspace = Workspace::find_for_account(&mut conn, account.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let registered = AliyunInstance::open_claimed_by(&mut conn, account.id).await?;
+    let registered = AliyunInstance::open_claimed_by(&conn, account.id).await?;
     let form = match form {
         Some(form) => form,
-        None => match super::marketplace_instance(&mut conn, session, account.id).await? {
+        None => match super::marketplace_instance(&conn, session, account.id).await? {
             Some(instance) => SettlementForm::with_instance(&instance, account.id),
             None => SettlementForm {
                 method: if workspace.settlement_method == "aliyun" {
@@ -162,7 +162,7 @@ async fn page(
         }
     });
     let blocked = change_blocked(&workspace, bound, site, arbitrary).map(|refusal| match refusal {
-        Refusal::LockedIn => ctx.t("error-settlement-locked-in"),
+        Refusal::LockedIn => ctx.t("error-settlement-locked-in").into_owned(),
         _ => ctx.t1(
             "workspaces-only-method",
             "method",

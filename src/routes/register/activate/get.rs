@@ -20,13 +20,13 @@ pub async fn page(
     form: Option<ActivateForm>,
     errors: FormErrors,
 ) -> Result<ActivatePage, AppError> {
-    let mut conn = state.pool.get().await?;
+    let conn = state.pool.get().await?;
     let sites = &state.sites;
     let site = site::find(sites, &registration.site).ok_or(AppError::NotFound)?;
     let aliyun_allowed = site.allows(SettlementMethod::Aliyun);
     let remembered = session.get::<String>(SESSION_INSTANCE).ok().flatten();
     let marketplace = match remembered {
-        Some(id) => AliyunInstance::find(&mut conn, &id).await?,
+        Some(id) => AliyunInstance::find(&conn, &id).await?,
         None => None,
     };
     let form = form.unwrap_or_else(|| ActivateForm {
