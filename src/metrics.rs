@@ -12,6 +12,26 @@ const LATENCY_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
 ];
 
+/// How often recorded histogram samples are folded into their buckets. Until
+/// then the recorder keeps every sample: without this, memory grew by 16
+/// bytes a request (5 MiB per 350,000 anonymous page views).
+const UPKEEP: Duration = Duration::from_secs(5);
+
+/// Folds the samples in, every [`UPKEEP`], for the life of the process.
+fn start_upkeep(handle: PrometheusHandle) {
+    let spawned = std::thread::Builder::new()
+        .name("metrics-upkeep".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(UPKEEP);
+                handle.run_upkeep();
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "could not start the metrics upkeep thread");
+    }
+}
+
 /// Installs the recorder once per process (several apps in one test process
 /// share it).
 pub fn install() -> &'static PrometheusHandle {
@@ -27,6 +47,7 @@ pub fn install() -> &'static PrometheusHandle {
                 let handle = recorder.handle();
                 // Fails only when another recorder is installed; ours still renders.
                 let _ = metrics::set_global_recorder(recorder);
+                start_upkeep(handle.clone());
                 handle
             }
             Err(_) => PrometheusBuilder::new().build_recorder().handle(),

@@ -22,6 +22,9 @@ pub struct Settings {
     pub database_pool_size: usize,
     /// How long a request waits for a database connection before answering 503.
     pub database_wait: Duration,
+    /// Usage requests read and stored at once; the rest wait (their bodies
+    /// run to megabytes: this bounds the memory they take together).
+    pub ingest_concurrency: usize,
     /// How often the sweeper looks for workspaces whose grace period ended.
     pub sweep_interval: Duration,
     /// Address of the portal; port 0 picks a free one (tests).
@@ -252,6 +255,7 @@ impl Settings {
             ),
             database_pool_size: number(&var, "APP_DATABASE_POOL_SIZE", 16)?,
             database_wait: millis(&var, "APP_DATABASE_WAIT_MS", 2_000)?,
+            ingest_concurrency: number(&var, "APP_INGEST_CONCURRENCY", 1)?.max(1),
             sweep_interval: millis(&var, "APP_SWEEP_INTERVAL_MS", 60_000)?,
             listen,
             public_url,

@@ -37,6 +37,8 @@ pub struct AppState {
     pub sites: Vec<crate::db::models::site::Site>,
     /// "Now" for the rules (tests move it).
     pub clock: Clock,
+    /// Slots for usage requests (`APP_INGEST_CONCURRENCY`).
+    pub ingest_slots: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -139,6 +141,7 @@ impl Application {
 
         let state = web::Data::new(AppState {
             passwords: Passwords::new(settings.auth.hash_concurrency, settings.auth.hash_queue_timeout),
+            ingest_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(settings.ingest_concurrency)),
             settings: settings.clone(),
             pool: pool.clone(),
             public_url,

@@ -30,3 +30,13 @@ dotenv_value() {
   esac
   printf '%s' "$value"
 }
+
+# server_malloc: glibc's malloc as a long-running server wants it. Blocks of
+# 256 KiB and more are mapped and unmapped on their own, so a large request
+# body or export is given back when freed (by default the threshold creeps up
+# to the largest block freed, and later large blocks stay in the heap); two
+# arenas instead of up to eight per core. The same belongs in production's
+# environment (e.g. systemd `Environment=`); an operator's own value wins.
+server_malloc() {
+  export GLIBC_TUNABLES="${GLIBC_TUNABLES:-glibc.malloc.mmap_threshold=262144:glibc.malloc.arena_max=2}"
+}

@@ -12,7 +12,7 @@
 //! slots × 19 MiB, whatever the load.
 
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
-use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
@@ -130,9 +130,10 @@ fn verify_in(memory: &mut Memory, password: &[u8], stored: &str) -> Verified {
 }
 
 /// A hash of a random password, verified against when the user does not exist
-/// so that unknown users take as long as wrong passwords.
-static DUMMY_HASH: LazyLock<String> =
-    LazyLock::new(|| hash_in(&mut Memory(Vec::new()), super::random_token().as_bytes()).unwrap_or_default());
+/// so that unknown users take as long as wrong passwords. Computed by the
+/// first hashing thread that needs it, in that thread's memory (its own 19 MiB
+/// would otherwise be allocated once more, and stay with the allocator).
+static DUMMY_HASH: OnceLock<String> = OnceLock::new();
 
 type Job = Box<dyn FnOnce(&mut Memory) + Send>;
 
@@ -182,7 +183,11 @@ impl Passwords {
         stored: Option<String>,
     ) -> Result<Verified, HashError> {
         self.run(move |memory| {
-            let phc = stored.as_deref().unwrap_or(&DUMMY_HASH);
+            let phc = match stored.as_deref() {
+                Some(phc) => phc,
+                None => DUMMY_HASH
+                    .get_or_init(|| hash_in(memory, super::random_token().as_bytes()).unwrap_or_default()),
+            };
             let verified = verify_in(memory, password.expose_secret().as_bytes(), phc);
             if stored.is_some() { verified } else { Verified::No }
         })

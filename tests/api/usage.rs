@@ -273,3 +273,24 @@ async fn locked_workspaces_still_report_usage_and_are_billed_for_it() {
     // Long after the expiry: the Billing Center account pays, nothing is pushed.
     assert_eq!((settled.charges, settled.windows), (1, 0));
 }
+
+#[tokio::test]
+async fn requests_beyond_the_ingest_slots_wait_their_turn_and_are_all_stored() {
+    // One slot: the memory of requests in hand is bounded, none is refused.
+    let app = crate::helpers::spawn_app_with(&[("APP_INGEST_CONCURRENCY", "1")]).await;
+    let alice = app.create_account("alice").await;
+    let ws = app.workspace(&alice, "cn1", None).await;
+    let day = days_ago(1);
+    let bodies: Vec<Value> = (0..4)
+        .map(|hour| json!({ "site": "cn1", "records": [record(&ws, &hour_of(day, hour), "logs", 10, Some(14))] }))
+        .collect();
+    let key = key_of("cn1");
+    let answers = futures_util::future::join_all(bodies.iter().map(|body| app.post_usage(&key, body))).await;
+    for (status, answer) in answers {
+        assert_eq!(
+            (status, answer),
+            (200, json!({ "accepted": 1, "replaced": 0, "unchanged": 0 }))
+        );
+    }
+    assert_eq!(app.count("SELECT count(*) AS n FROM usage_records").await, 4);
+}

@@ -114,6 +114,16 @@ async fn read_body(
     Ok(Some(body))
 }
 
+/// 503 with `Retry-After`: no slot or no connection in time.
+fn busy() -> HttpResponse {
+    let mut res = refused(StatusCode::SERVICE_UNAVAILABLE, "busy: try again shortly");
+    res.headers_mut().insert(
+        RETRY_AFTER,
+        actix_web::http::header::HeaderValue::from_static("1"),
+    );
+    res
+}
+
 /// POST `/api/v1/usage`.
 #[tracing::instrument(skip_all, fields(site, records))]
 pub async fn ingest(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
@@ -128,6 +138,12 @@ pub async fn ingest(req: HttpRequest, payload: web::Payload, state: web::Data<Ap
     if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
         return refused(StatusCode::PAYLOAD_TOO_LARGE, "the body is larger than 4 MiB");
     }
+    // A slot before the body is read: the memory of the requests in hand is
+    // bounded by the slots, whatever the number of clients.
+    let slot = tokio::time::timeout(state.settings.database_wait, state.ingest_slots.acquire()).await;
+    let Ok(Ok(_slot)) = slot else {
+        return busy();
+    };
     let body = match read_body(payload, declared, MAX_BODY_BYTES).await {
         Ok(Some(body)) => body,
         Ok(None) => return refused(StatusCode::PAYLOAD_TOO_LARGE, "the body is larger than 4 MiB"),
@@ -171,12 +187,7 @@ pub async fn ingest(req: HttpRequest, payload: web::Payload, state: web::Data<Ap
         Ok(Ingested::Settled(errors)) => answer(StatusCode::CONFLICT, json!({ "errors": errors })),
         Err(e) if e.downcast_ref::<crate::db::PoolError>().is_some() => {
             tracing::warn!(error = %e, "usage ingestion: no database connection");
-            let mut res = refused(StatusCode::SERVICE_UNAVAILABLE, "busy: try again shortly");
-            res.headers_mut().insert(
-                RETRY_AFTER,
-                actix_web::http::header::HeaderValue::from_static("1"),
-            );
-            res
+            busy()
         }
         Err(e) => {
             tracing::error!(error = %format!("{e:#}"), "usage ingestion");
