@@ -86,7 +86,7 @@ pub struct DayTotal {
 /// The filter's bills summed per day and method, oldest day first (summed
 /// first, from the covering index, then joined: a month has at most a few
 /// dozen such sums, and thousands of bills).
-pub async fn day_totals(conn: &mut AsyncPgConnection, filter: &BillFilter) -> QueryResult<Vec<DayTotal>> {
+pub async fn day_totals(mut conn: &AsyncPgConnection, filter: &BillFilter) -> QueryResult<Vec<DayTotal>> {
     const SQL: &str = concat!(
         "WITH sums AS (SELECT b.day, b.settled_by, b.aliyun_instance_id, sum(b.amount) AS amount, count(*) AS bills \
          FROM daily_bills b",
@@ -97,7 +97,7 @@ pub async fn day_totals(conn: &mut AsyncPgConnection, filter: &BillFilter) -> Qu
         settlement_joins!(),
         "ORDER BY b.day, b.aliyun_instance_id"
     );
-    Prepared::new(SQL, filter_binds(filter)).load(conn).await
+    Prepared::new(SQL, filter_binds(filter)).load(&mut conn).await
 }
 
 /// A workspace's bill of a day, with how it was settled.
@@ -125,24 +125,42 @@ pub struct BillRow {
     pub metering_state: Option<String>,
 }
 
+/// The filter's bills in page order (newest day first), from `b` joined to
+/// `workspaces w`; binds: [`filter_binds`], then offset and limit.
+macro_rules! page_of_bills {
+    ($columns:expr) => {
+        concat!(
+            "SELECT ",
+            $columns,
+            " FROM daily_bills b JOIN workspaces w ON w.id = b.workspace_id",
+            settlement_joins!(),
+            where_filter!(),
+            "ORDER BY b.day DESC, w.name, b.workspace_id OFFSET $? LIMIT $?"
+        )
+    };
+}
+
+/// The binds of [`page_of_bills!`].
+fn page_binds(filter: &BillFilter, offset: i64, limit: i64) -> Vec<Bind<'_>> {
+    let mut binds = filter_binds(filter);
+    binds.extend([Bind::BigInt(offset), Bind::BigInt(limit)]);
+    binds
+}
+
 /// One page of the filter's bills, newest day first.
 pub async fn bills_page(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     filter: &BillFilter,
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<BillRow>> {
-    const SQL: &str = concat!(
-        "SELECT b.id, b.day, b.workspace_id, w.name AS workspace_name, w.site, b.amount, b.settled_by, \
-         b.aliyun_instance_id AS instance_id, i.ali_uid, mw.state AS metering_state \
-         FROM daily_bills b JOIN workspaces w ON w.id = b.workspace_id",
-        settlement_joins!(),
-        where_filter!(),
-        "ORDER BY b.day DESC, w.name, b.workspace_id OFFSET $? LIMIT $?"
+    const SQL: &str = page_of_bills!(
+        "b.id, b.day, b.workspace_id, w.name AS workspace_name, w.site, b.amount, b.settled_by, \
+         b.aliyun_instance_id AS instance_id, i.ali_uid, mw.state AS metering_state"
     );
-    let mut binds = filter_binds(filter);
-    binds.extend([Bind::BigInt(offset), Bind::BigInt(limit)]);
-    Prepared::new(SQL, binds).load(conn).await
+    Prepared::new(SQL, page_binds(filter, offset, limit))
+        .load(&mut conn)
+        .await
 }
 
 /// A bill line with its item's names.
@@ -182,7 +200,7 @@ macro_rules! line_columns {
 }
 
 /// The lines of `bill_ids`, in price-list order.
-pub async fn lines_of(conn: &mut AsyncPgConnection, bill_ids: &[i64]) -> QueryResult<Vec<LineRow>> {
+pub async fn lines_of(mut conn: &AsyncPgConnection, bill_ids: &[i64]) -> QueryResult<Vec<LineRow>> {
     const SQL: &str = concat!(
         "SELECT ",
         line_columns!(),
@@ -190,7 +208,7 @@ pub async fn lines_of(conn: &mut AsyncPgConnection, bill_ids: &[i64]) -> QueryRe
          WHERE l.bill_id = ANY($?) ORDER BY l.bill_id, pi.position, l.retention_days"
     );
     Prepared::new(SQL, vec![Bind::BigIntArray(bill_ids)])
-        .load(conn)
+        .load(&mut conn)
         .await
 }
 

@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::auth::guard::AccountId;
-use crate::db::models::bill_report::{self, BillFilter, BillRow, DayTotal, LineRow};
+use crate::db::models::bill_report::{self, BillFilter, DayTotal, LineRow};
 use crate::db::models::workspace::Workspace;
 use crate::domain::{Language, Month, cny};
 use crate::error::AppError;
@@ -290,14 +290,23 @@ impl BillsPage {
 
 /// The month's view for the account: totals, chart, one page of bills.
 async fn month_view(
-    conn: &mut diesel_async::AsyncPgConnection,
+    conn: &diesel_async::AsyncPgConnection,
     ctx: &PageContext,
     query: &BillsQuery,
     account_id: i64,
     month: Month,
 ) -> Result<MonthView, AppError> {
     let filter = query.filter(account_id, month);
-    let totals = bill_report::day_totals(conn, &filter).await?;
+    let asked = given(&query.page)
+        .and_then(|p| p.parse::<i64>().ok())
+        .unwrap_or(1)
+        .max(1);
+    // The sums and the asked page are pipelined; only a page past the end is
+    // read again, as the last one. The page's lines follow (they need its ids).
+    let page_of =
+        |page: i64| bill_report::bills_page(conn, &filter, (page - 1).saturating_mul(PAGE_SIZE), PAGE_SIZE);
+    let (totals, mut rows) =
+        futures_util::future::try_join(bill_report::day_totals(conn, &filter), page_of(asked)).await?;
     let mut daily: Vec<(chrono::NaiveDate, Decimal)> = Vec::new();
     for t in &totals {
         match daily.last_mut() {
@@ -308,12 +317,10 @@ async fn month_view(
     let count: i64 = totals.iter().map(|t| t.bills).sum();
     let pages = ((count + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     // A page number out of range shows the nearest page.
-    let page = given(&query.page)
-        .and_then(|p| p.parse::<i64>().ok())
-        .unwrap_or(1)
-        .clamp(1, pages);
-    let rows: Vec<BillRow> =
-        bill_report::bills_page(conn, &filter, (page - 1) * PAGE_SIZE, PAGE_SIZE).await?;
+    let page = asked.min(pages);
+    if page != asked {
+        rows = page_of(page).await?;
+    }
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut lines: HashMap<i64, Vec<LineView>> = HashMap::new();
     for line in bill_report::lines_of(conn, &ids).await? {
@@ -384,21 +391,23 @@ pub async fn bills(
     query: web::Query<BillsQuery>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
-    let mut conn = state.pool.get().await?;
-    let workspaces = Workspace::of_account(&conn, account_id.0)
-        .await?
-        .into_iter()
-        .map(|w| (w.id, w.name))
-        .collect();
-    let (status, month_error, view) = match query.month() {
-        Ok(month) => (
-            StatusCode::OK,
-            None,
-            Some(month_view(&mut conn, &ctx, &query, account_id.0, month).await?),
-        ),
-        Err(invalid) => (StatusCode::BAD_REQUEST, Some(ctx.invalid(&invalid)), None),
+    let conn = state.pool.get().await?;
+    let month = query.month();
+    // The filter's workspaces and the month, pipelined on the connection.
+    let view = async {
+        match &month {
+            Ok(month) => Ok(Some(month_view(&conn, &ctx, &query, account_id.0, *month).await?)),
+            Err(_) => Ok::<_, AppError>(None),
+        }
     };
+    let workspaces = async { Ok(Workspace::of_account(&conn, account_id.0).await?) };
+    let (workspaces, view) = futures_util::future::try_join(workspaces, view).await?;
     drop(conn);
+    let workspaces = workspaces.into_iter().map(|w| (w.id, w.name)).collect();
+    let (status, month_error) = match &month {
+        Ok(_) => (StatusCode::OK, None),
+        Err(invalid) => (StatusCode::BAD_REQUEST, Some(ctx.invalid(invalid))),
+    };
     let sites = state
         .sites
         .iter()
