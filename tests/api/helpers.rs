@@ -625,3 +625,10 @@ pub fn link_in(text: &str, prefix: &str) -> String {
         .expect("a link")
         .to_string()
 }
+
+/// The error summary of a refused form page (its HTML, up to its end).
+pub fn error_summary(page: &str) -> &str {
+    let start = page.find("error-summary").expect("an error summary");
+    let end = page[start..].find("</div>").map_or(page.len(), |e| start + e);
+    &page[start..end]
+}

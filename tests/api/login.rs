@@ -1,10 +1,4 @@
-use crate::helpers::{PASSWORD, browser, spawn_app};
-
-fn error_summary(page: &str) -> &str {
-    let start = page.find("error-summary").expect("an error summary");
-    let end = page[start..].find("</div>").map_or(page.len(), |e| start + e);
-    &page[start..end]
-}
+use crate::helpers::{PASSWORD, browser, error_summary, spawn_app};
 
 #[tokio::test]
 async fn an_account_logs_in_with_its_username_email_or_phone() {

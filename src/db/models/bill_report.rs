@@ -125,28 +125,6 @@ pub struct BillRow {
     pub metering_state: Option<String>,
 }
 
-/// The filter's bills in page order (newest day first), from `b` joined to
-/// `workspaces w`; binds: [`filter_binds`], then offset and limit.
-macro_rules! page_of_bills {
-    ($columns:expr) => {
-        concat!(
-            "SELECT ",
-            $columns,
-            " FROM daily_bills b JOIN workspaces w ON w.id = b.workspace_id",
-            settlement_joins!(),
-            where_filter!(),
-            "ORDER BY b.day DESC, w.name, b.workspace_id OFFSET $? LIMIT $?"
-        )
-    };
-}
-
-/// The binds of [`page_of_bills!`].
-fn page_binds(filter: &BillFilter, offset: i64, limit: i64) -> Vec<Bind<'_>> {
-    let mut binds = filter_binds(filter);
-    binds.extend([Bind::BigInt(offset), Bind::BigInt(limit)]);
-    binds
-}
-
 /// One page of the filter's bills, newest day first.
 pub async fn bills_page(
     mut conn: &AsyncPgConnection,
@@ -154,13 +132,17 @@ pub async fn bills_page(
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<BillRow>> {
-    const SQL: &str = page_of_bills!(
-        "b.id, b.day, b.workspace_id, w.name AS workspace_name, w.site, b.amount, b.settled_by, \
-         b.aliyun_instance_id AS instance_id, i.ali_uid, mw.state AS metering_state"
+    const SQL: &str = concat!(
+        "SELECT b.id, b.day, b.workspace_id, w.name AS workspace_name, w.site, b.amount, b.settled_by, \
+         b.aliyun_instance_id AS instance_id, i.ali_uid, mw.state AS metering_state \
+         FROM daily_bills b JOIN workspaces w ON w.id = b.workspace_id",
+        settlement_joins!(),
+        where_filter!(),
+        "ORDER BY b.day DESC, w.name, b.workspace_id OFFSET $? LIMIT $?"
     );
-    Prepared::new(SQL, page_binds(filter, offset, limit))
-        .load(&mut conn)
-        .await
+    let mut binds = filter_binds(filter);
+    binds.extend([Bind::BigInt(offset), Bind::BigInt(limit)]);
+    Prepared::new(SQL, binds).load(&mut conn).await
 }
 
 /// A bill line with its item's names.

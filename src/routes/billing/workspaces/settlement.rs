@@ -235,6 +235,7 @@ pub async fn change(
         }
         Err(Refusal::NotFound) => Err(AppError::NotFound),
         Err(refusal) => {
+            tracing::info!(?refusal, "settlement change refused");
             refusal_message(&ctx, refusal, &mut errors);
             let page = page(ctx, &state, &account, &session, &id, Some(form), errors).await?;
             render(StatusCode::UNPROCESSABLE_ENTITY, &page)
