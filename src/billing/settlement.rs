@@ -108,16 +108,29 @@ pub async fn change_settlement(
     target: &Target,
     now: DateTime<Utc>,
 ) -> Result<Result<Workspace, Refusal>, DbError> {
-    // A change our rows refuse never asks the marketplace.
-    let site = {
-        let mut conn = pool.get().await?;
-        let Some(workspace) = Workspace::find_for_account(&mut conn, account.id, workspace_id).await? else {
-            return Ok(Err(Refusal::NotFound));
-        };
-        if let Some(refusal) = local_refusal(&mut conn, &workspace, target, now).await? {
-            return Ok(Err(refusal));
-        }
-        workspace.site
+    // A change our rows refuse never asks the marketplace. The rows are read
+    // from one snapshot: read one by one, a concurrent copy of this change
+    // could commit between the workspace and its history, which would then
+    // show "changed this month" for a workspace that still looks unchanged.
+    let mut conn = pool.get().await?;
+    let site = conn
+        .build_transaction()
+        .read_only()
+        .repeatable_read()
+        .run(async |conn| -> diesel::QueryResult<Result<String, Refusal>> {
+            let Some(workspace) = Workspace::find_for_account(conn, account.id, workspace_id).await? else {
+                return Ok(Err(Refusal::NotFound));
+            };
+            Ok(match local_refusal(conn, &workspace, target, now).await? {
+                Some(refusal) => Err(refusal),
+                None => Ok(workspace.site),
+            })
+        })
+        .await?;
+    drop(conn);
+    let site = match site {
+        Ok(site) => site,
+        Err(refusal) => return Ok(Err(refusal)),
     };
     let evidence = match check(pool, market, sites, &site, target, account.arbitrary_settlement).await? {
         Ok(evidence) => evidence,
