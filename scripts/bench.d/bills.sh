@@ -31,7 +31,7 @@ SELECT '990000000001', d::date, 12340, 0, 86400, 'confirmed', 1, 'bench'
 FROM generate_series('$BILLS_MONTH-01'::date, '$BILLS_MONTH-30'::date, interval '1 day') d;
 -- As autovacuum leaves them in steady state: statistics, and a visibility map
 -- so that the month's sums are read from the covering index alone.
-VACUUM (ANALYZE) daily_bills, bill_lines;
+VACUUM (ANALYZE) daily_bills, daily_bill_totals, bill_lines;
 SQL
 curl -fs -c "$WORK/biller.jar" "$BASE/login" >"$WORK/biller.html"
 curl -fs -o /dev/null -b "$WORK/biller.jar" -c "$WORK/biller.jar" \

@@ -2,9 +2,11 @@
 //!
 //! diesel caches the prepared statements of its query builder, never those
 //! of `sql_query` (whose text may differ each time), so every raw query is
-//! planned again. A constant text is safe to cache: [`Prepared`] is one,
-//! with `$?` for each bind, in order. Pages that read often use it.
+//! planned again. A text from a small fixed set is safe to cache:
+//! [`Prepared`] is one, with `$?` for each bind, in order. Pages that read
+//! often use it.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -41,17 +43,22 @@ impl Bind<'_> {
     }
 }
 
-/// A constant SQL text and its binds.
+/// An SQL text and its binds. Each distinct text is prepared once per
+/// connection and kept: a text must come from a small fixed set (a constant,
+/// or one of a few variants), never carry values.
 #[derive(Clone, Debug)]
 pub struct Prepared<'a> {
-    sql: &'static str,
+    sql: Cow<'static, str>,
     binds: Vec<Bind<'a>>,
 }
 
 impl<'a> Prepared<'a> {
     /// `sql` with its binds, one per `$?` in order.
-    pub fn new(sql: &'static str, binds: Vec<Bind<'a>>) -> Self {
-        Prepared { sql, binds }
+    pub fn new(sql: impl Into<Cow<'static, str>>, binds: Vec<Bind<'a>>) -> Self {
+        Prepared {
+            sql: sql.into(),
+            binds,
+        }
     }
 }
 

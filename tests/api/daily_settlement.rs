@@ -74,6 +74,7 @@ async fn the_worked_example_is_billed_13_40_and_charged_once() {
     assert_eq!(app.count("SELECT count(*) AS n FROM daily_bills").await, 1);
     assert_eq!(app.count("SELECT count(*) AS n FROM ledger_entries").await, 1);
     assert_eq!(app.count("SELECT count(*) AS n FROM bill_lines").await, 5);
+    assert_totals_equal_bills(&app, 1).await;
 }
 
 #[tokio::test]
@@ -239,6 +240,34 @@ async fn the_workspaces_of_one_instance_are_summed_into_one_record_per_day() {
     assert_eq!(of(&other)["entities"][0]["Value"], "150");
     assert_eq!(pushes.len(), 2);
     assert_eq!(app.count("SELECT count(*) AS n FROM ledger_entries").await, 0);
+    assert_totals_equal_bills(&app, 2).await;
+}
+
+/// `daily_bill_totals` (what the bills page and the overview sum) has
+/// `rows` rows, each the sum of its bills; and bills cannot be changed after.
+async fn assert_totals_equal_bills(app: &TestApp, rows: i64) {
+    let sums = "SELECT account_id, day, settled_by, aliyun_instance_id, sum(amount) AS amount, count(*)::int AS bills \
+                FROM daily_bills GROUP BY 1, 2, 3, 4";
+    let totals =
+        "SELECT account_id, day, settled_by, aliyun_instance_id, amount, bills FROM daily_bill_totals";
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM daily_bill_totals").await,
+        rows
+    );
+    let differing =
+        format!("SELECT count(*) AS n FROM (({sums} EXCEPT {totals}) UNION ALL ({totals} EXCEPT {sums})) d");
+    assert_eq!(app.count(&differing).await, 0);
+    let mut conn = app.pool.get().await.unwrap();
+    for change in [
+        "UPDATE daily_bills SET amount = amount + 1",
+        "DELETE FROM daily_bills",
+    ] {
+        let refused = diesel_async::RunQueryDsl::execute(diesel::sql_query(change), &mut conn).await;
+        assert!(
+            refused.is_err_and(|e| e.to_string().contains("daily bills are final")),
+            "{change}"
+        );
+    }
 }
 
 #[tokio::test]

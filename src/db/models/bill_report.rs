@@ -22,45 +22,58 @@ pub struct BillFilter {
     pub method: Option<String>,
 }
 
-/// The filter's conditions on `daily_bills b` (binds: [`filter_binds`]).
-macro_rules! where_filter {
-    () => {
-        " WHERE b.account_id = $? AND b.day BETWEEN $? AND $? \
-          AND ($?::text IS NULL OR b.workspace_id = $?) \
-          AND ($?::text IS NULL OR b.workspace_id IN \
-               (SELECT ws.id FROM workspaces ws WHERE ws.account_id = $? AND ws.site = $?)) \
-          AND ($?::text IS NULL OR b.settled_by = $?) "
-    };
+/// What `b` is in a filter's conditions.
+#[derive(Clone, Copy, PartialEq)]
+enum Source {
+    DailyBills,
+    /// `daily_bill_totals`: the account, the days and the method only.
+    Totals,
 }
 
-/// The binds of `where_filter!`, in its order.
-fn filter_binds(filter: &BillFilter) -> Vec<Bind<'_>> {
-    let (workspace, site, method) = (
-        Bind::OptionalText(filter.workspace_id.as_deref()),
-        Bind::OptionalText(filter.site.as_deref()),
-        Bind::OptionalText(filter.method.as_deref()),
-    );
-    vec![
-        Bind::BigInt(filter.account_id),
-        Bind::Date(filter.from),
-        Bind::Date(filter.to),
-        workspace,
-        workspace,
-        site,
-        Bind::BigInt(filter.account_id),
-        site,
-        method,
-        method,
-    ]
+impl BillFilter {
+    /// Whether only the account, the days and the method are filtered: what
+    /// `daily_bill_totals` can answer.
+    fn by_method_only(&self) -> bool {
+        self.workspace_id.is_none() && self.site.is_none()
+    }
+
+    /// The filter's conditions on `b`, a `WHERE` clause with `$?` for each
+    /// bind it appends to `binds` (on [`Source::Totals`], the account, days
+    /// and method only). Only the filters given are in the text, so each
+    /// combination is a statement of its own whose generic plan PostgreSQL
+    /// can keep: with `$n IS NULL OR …` for the absent ones it would plan it
+    /// again on every execution.
+    fn conditions<'a>(&'a self, binds: &mut Vec<Bind<'a>>, source: Source) -> String {
+        let mut sql = String::from(" WHERE b.account_id = $? AND b.day BETWEEN $? AND $? ");
+        binds.extend([
+            Bind::BigInt(self.account_id),
+            Bind::Date(self.from),
+            Bind::Date(self.to),
+        ]);
+        if let Some(method) = &self.method {
+            sql.push_str("AND b.settled_by = $? ");
+            binds.push(Bind::Text(method));
+        }
+        if source == Source::Totals {
+            return sql;
+        }
+        if let Some(workspace) = &self.workspace_id {
+            sql.push_str("AND b.workspace_id = $? ");
+            binds.push(Bind::Text(workspace));
+        }
+        if let Some(site) = &self.site {
+            sql.push_str(
+                "AND b.workspace_id IN (SELECT ws.id FROM workspaces ws WHERE ws.account_id = $? AND ws.site = $?) ",
+            );
+            binds.extend([Bind::BigInt(self.account_id), Bind::Text(site)]);
+        }
+        sql
+    }
 }
 
 /// How a bill was settled, joined to `daily_bills b` or to day totals `b`.
-macro_rules! settlement_joins {
-    () => {
-        " LEFT JOIN aliyun_instances i ON i.instance_id = b.aliyun_instance_id \
-          LEFT JOIN metering_windows mw ON mw.instance_id = b.aliyun_instance_id AND mw.day = b.day "
-    };
-}
+const SETTLEMENT_JOINS: &str = " LEFT JOIN aliyun_instances i ON i.instance_id = b.aliyun_instance_id \
+     LEFT JOIN metering_windows mw ON mw.instance_id = b.aliyun_instance_id AND mw.day = b.day ";
 
 /// The bills of one day settled one way (one instance, or the Billing
 /// Center account): the unit of the month's chart and totals.
@@ -83,21 +96,31 @@ pub struct DayTotal {
     pub bills: i64,
 }
 
-/// The filter's bills summed per day and method, oldest day first (summed
-/// first, from the covering index, then joined: a month has at most a few
-/// dozen such sums, and thousands of bills).
+/// The filter's bills summed per day and method, oldest day first. Without
+/// a workspace or site filter they are read from `daily_bill_totals` (kept
+/// equal to the bills by a trigger: a month is a few dozen rows there, and
+/// thousands of bills); with one, summed from the bills.
 pub async fn day_totals(mut conn: &AsyncPgConnection, filter: &BillFilter) -> QueryResult<Vec<DayTotal>> {
-    const SQL: &str = concat!(
-        "WITH sums AS (SELECT b.day, b.settled_by, b.aliyun_instance_id, sum(b.amount) AS amount, count(*) AS bills \
-         FROM daily_bills b",
-        where_filter!(),
-        "GROUP BY b.day, b.settled_by, b.aliyun_instance_id) \
+    let mut binds = Vec::new();
+    let sums = if filter.by_method_only() {
+        format!(
+            "SELECT b.day, b.settled_by, b.aliyun_instance_id, b.amount, b.bills::int8 AS bills \
+             FROM daily_bill_totals b {}",
+            filter.conditions(&mut binds, Source::Totals)
+        )
+    } else {
+        format!(
+            "SELECT b.day, b.settled_by, b.aliyun_instance_id, sum(b.amount) AS amount, count(*) AS bills \
+             FROM daily_bills b {} GROUP BY b.day, b.settled_by, b.aliyun_instance_id",
+            filter.conditions(&mut binds, Source::DailyBills)
+        )
+    };
+    let sql = format!(
+        "WITH sums AS ({sums}) \
          SELECT b.day, b.settled_by, b.aliyun_instance_id AS instance_id, i.ali_uid, mw.state AS metering_state, \
-         b.amount, b.bills FROM sums b",
-        settlement_joins!(),
-        "ORDER BY b.day, b.aliyun_instance_id"
+         b.amount, b.bills FROM sums b {SETTLEMENT_JOINS} ORDER BY b.day, b.aliyun_instance_id"
     );
-    Prepared::new(SQL, filter_binds(filter)).load(&mut conn).await
+    Prepared::new(sql, binds).load(&mut conn).await
 }
 
 /// A workspace's bill of a day, with how it was settled.
@@ -113,7 +136,7 @@ pub struct BillRow {
     pub workspace_name: String,
     #[diesel(sql_type = Text)]
     pub site: String,
-    #[diesel(sql_type = Numeric)]
+    #[diesel(sql_type = Numeric, column_name = bill_amount)]
     pub amount: Decimal,
     #[diesel(sql_type = Text)]
     pub settled_by: String,
@@ -123,26 +146,6 @@ pub struct BillRow {
     pub ali_uid: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     pub metering_state: Option<String>,
-}
-
-/// One page of the filter's bills, newest day first.
-pub async fn bills_page(
-    mut conn: &AsyncPgConnection,
-    filter: &BillFilter,
-    offset: i64,
-    limit: i64,
-) -> QueryResult<Vec<BillRow>> {
-    const SQL: &str = concat!(
-        "SELECT b.id, b.day, b.workspace_id, w.name AS workspace_name, w.site, b.amount, b.settled_by, \
-         b.aliyun_instance_id AS instance_id, i.ali_uid, mw.state AS metering_state \
-         FROM daily_bills b JOIN workspaces w ON w.id = b.workspace_id",
-        settlement_joins!(),
-        where_filter!(),
-        "ORDER BY b.day DESC, w.name, b.workspace_id OFFSET $? LIMIT $?"
-    );
-    let mut binds = filter_binds(filter);
-    binds.extend([Bind::BigInt(offset), Bind::BigInt(limit)]);
-    Prepared::new(SQL, binds).load(&mut conn).await
 }
 
 /// A bill line with its item's names.
@@ -181,17 +184,43 @@ macro_rules! line_columns {
     };
 }
 
-/// The lines of `bill_ids`, in price-list order.
-pub async fn lines_of(mut conn: &AsyncPgConnection, bill_ids: &[i64]) -> QueryResult<Vec<LineRow>> {
-    const SQL: &str = concat!(
-        "SELECT ",
-        line_columns!(),
-        " FROM bill_lines l JOIN price_items pi ON pi.item = l.item \
-         WHERE l.bill_id = ANY($?) ORDER BY l.bill_id, pi.position, l.retention_days"
+/// A bill of a page and one of its lines.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct BillLineRow {
+    #[diesel(embed)]
+    pub bill: BillRow,
+    #[diesel(embed)]
+    pub line: LineRow,
+}
+
+/// One page of the filter's bills, newest day first, each as its lines in
+/// price-list order (every bill has lines: they are written with it in one
+/// statement). One statement: the page's bills are chosen first, then their
+/// lines read by index.
+pub async fn bills_page(
+    mut conn: &AsyncPgConnection,
+    filter: &BillFilter,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<BillLineRow>> {
+    let mut binds = Vec::new();
+    let sql = format!(
+        concat!(
+            "WITH p AS MATERIALIZED (SELECT b.id, b.day, b.workspace_id, w.name AS workspace_name, w.site, \
+             b.amount AS bill_amount, b.settled_by, b.aliyun_instance_id AS instance_id, i.ali_uid, \
+             mw.state AS metering_state \
+             FROM daily_bills b JOIN workspaces w ON w.id = b.workspace_id {SETTLEMENT_JOINS} {conditions} \
+             ORDER BY b.day DESC, w.name, b.workspace_id OFFSET $? LIMIT $?) \
+             SELECT p.*, ",
+            line_columns!(),
+            " FROM p JOIN bill_lines l ON l.bill_id = p.id JOIN price_items pi ON pi.item = l.item \
+             ORDER BY p.day DESC, p.workspace_name, p.workspace_id, pi.position, l.retention_days"
+        ),
+        SETTLEMENT_JOINS = SETTLEMENT_JOINS,
+        conditions = filter.conditions(&mut binds, Source::DailyBills)
     );
-    Prepared::new(SQL, vec![Bind::BigIntArray(bill_ids)])
-        .load(&mut conn)
-        .await
+    binds.extend([Bind::BigInt(offset), Bind::BigInt(limit)]);
+    Prepared::new(sql, binds).load(&mut conn).await
 }
 
 /// A line with its bill's day, workspace and settlement, for the export.
@@ -219,16 +248,19 @@ pub async fn export_rows<'a>(
     conn: &'a mut AsyncPgConnection,
     filter: &'a BillFilter,
 ) -> QueryResult<impl futures_util::Stream<Item = QueryResult<ExportRow>> + 'a> {
-    const SQL: &str = concat!(
-        "SELECT b.day, b.workspace_id, w.name AS workspace_name, w.site, b.settled_by, \
-         b.aliyun_instance_id AS instance_id, ",
-        line_columns!(),
-        " FROM bill_lines l JOIN price_items pi ON pi.item = l.item \
-         JOIN daily_bills b ON b.id = l.bill_id JOIN workspaces w ON w.id = b.workspace_id",
-        where_filter!(),
-        "ORDER BY b.day, w.name, b.workspace_id, pi.position, l.retention_days"
+    let mut binds = Vec::new();
+    let sql = format!(
+        concat!(
+            "SELECT b.day, b.workspace_id, w.name AS workspace_name, w.site, b.settled_by, \
+             b.aliyun_instance_id AS instance_id, ",
+            line_columns!(),
+            " FROM bill_lines l JOIN price_items pi ON pi.item = l.item \
+             JOIN daily_bills b ON b.id = l.bill_id JOIN workspaces w ON w.id = b.workspace_id {} \
+             ORDER BY b.day, w.name, b.workspace_id, pi.position, l.retention_days"
+        ),
+        filter.conditions(&mut binds, Source::DailyBills)
     );
-    Prepared::new(SQL, filter_binds(filter)).load_stream(conn).await
+    Prepared::new(sql, binds).load_stream(conn).await
 }
 
 /// An account's bills of this month so far and of yesterday, per method.
@@ -252,7 +284,7 @@ pub async fn recent_totals(
     const SQL: &str = "SELECT b.settled_by, \
          coalesce(sum(b.amount) FILTER (WHERE b.day >= $?), 0) AS month, \
          coalesce(sum(b.amount) FILTER (WHERE b.day = $?), 0) AS yesterday \
-         FROM daily_bills b WHERE b.account_id = $? AND b.day >= least($?, $?) \
+         FROM daily_bill_totals b WHERE b.account_id = $? AND b.day >= least($?, $?) \
          GROUP BY b.settled_by ORDER BY b.settled_by";
     let binds = vec![
         Bind::Date(month_start),

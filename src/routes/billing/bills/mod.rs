@@ -302,7 +302,7 @@ async fn month_view(
         .unwrap_or(1)
         .max(1);
     // The sums and the asked page are pipelined; only a page past the end is
-    // read again, as the last one. The page's lines follow (they need its ids).
+    // read again, as the last one.
     let page_of =
         |page: i64| bill_report::bills_page(conn, &filter, (page - 1).saturating_mul(PAGE_SIZE), PAGE_SIZE);
     let (totals, mut rows) =
@@ -321,51 +321,47 @@ async fn month_view(
     if page != asked {
         rows = page_of(page).await?;
     }
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut lines: HashMap<i64, Vec<LineView>> = HashMap::new();
-    for line in bill_report::lines_of(conn, &ids).await? {
-        lines
-            .entry(line.bill_id)
-            .or_default()
-            .push(line_view(ctx.lang, &line));
-    }
-    // Each distinct label once: a page repeats a handful on 50 rows.
+    // Each distinct label once: a page repeats a handful on its rows.
     let mut words: HashMap<SettledKey, (String, Option<String>)> = HashMap::new();
     let mut counted: HashMap<usize, String> = HashMap::new();
-    let bills = rows
-        .into_iter()
-        .map(|r| {
-            let key = (
-                r.settled_by.clone(),
-                r.instance_id.clone(),
-                r.metering_state.clone(),
-            );
-            let (settled, metering) = words
-                .entry(key)
-                .or_insert_with(|| {
-                    (
-                        settled_by(ctx, &r.settled_by, r.ali_uid.as_deref(), r.instance_id.as_deref()),
-                        metering_label(ctx, r.metering_state.as_deref()),
-                    )
-                })
-                .clone();
-            let lines = lines.remove(&r.id).unwrap_or_default();
-            BillView {
-                day: r.day.to_string(),
-                settled_by: settled,
-                metering,
-                lines_label: counted
-                    .entry(lines.len())
-                    .or_insert_with_key(|n| ctx.t1("bills-lines", "count", n))
-                    .clone(),
-                lines,
-                amount: cny(r.amount),
-                workspace_id: r.workspace_id,
-                workspace_name: r.workspace_name,
-                site: r.site,
-            }
-        })
-        .collect();
+    let mut bills: Vec<BillView> = Vec::new();
+    // The rows are the page's bills' lines, each bill's together.
+    let mut rows = rows.into_iter().peekable();
+    while let Some(first) = rows.next() {
+        let r = first.bill;
+        let mut lines = vec![line_view(ctx.lang, &first.line)];
+        while let Some(next) = rows.next_if(|next| next.bill.id == r.id) {
+            lines.push(line_view(ctx.lang, &next.line));
+        }
+        let key = (
+            r.settled_by.clone(),
+            r.instance_id.clone(),
+            r.metering_state.clone(),
+        );
+        let (settled, metering) = words
+            .entry(key)
+            .or_insert_with(|| {
+                (
+                    settled_by(ctx, &r.settled_by, r.ali_uid.as_deref(), r.instance_id.as_deref()),
+                    metering_label(ctx, r.metering_state.as_deref()),
+                )
+            })
+            .clone();
+        bills.push(BillView {
+            day: r.day.to_string(),
+            settled_by: settled,
+            metering,
+            lines_label: counted
+                .entry(lines.len())
+                .or_insert_with_key(|n| ctx.t1("bills-lines", "count", n))
+                .clone(),
+            lines,
+            amount: cny(r.amount),
+            workspace_id: r.workspace_id,
+            workspace_name: r.workspace_name,
+            site: r.site,
+        });
+    }
     Ok(MonthView {
         month,
         total: cny(daily.iter().map(|(_, t)| *t).sum()),
