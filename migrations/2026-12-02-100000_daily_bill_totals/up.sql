@@ -4,6 +4,8 @@
 -- workspace and day. Kept by the trigger below, so it equals the bills
 -- whoever writes them; bills are final, which the second trigger holds.
 CREATE TABLE daily_bill_totals (
+    -- (a key of its own: the natural one has a nullable column)
+    id                 BIGSERIAL     PRIMARY KEY,
     account_id         BIGINT        NOT NULL REFERENCES accounts (id),
     day                DATE          NOT NULL,
     settled_by         TEXT          NOT NULL,

@@ -61,6 +61,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    daily_bill_totals (id) {
+        id -> Int8,
+        account_id -> Int8,
+        day -> Date,
+        settled_by -> Text,
+        aliyun_instance_id -> Nullable<Text>,
+        amount -> Numeric,
+        bills -> Int4,
+    }
+}
+
+diesel::table! {
     daily_bills (id) {
         id -> Int8,
         day -> Date,
@@ -323,6 +335,8 @@ diesel::joinable!(aliyun_instances -> accounts (claimed_by));
 diesel::joinable!(bill_lines -> daily_bills (bill_id));
 diesel::joinable!(bill_lines -> price_items (item));
 diesel::joinable!(console_users -> sites (site));
+diesel::joinable!(daily_bill_totals -> accounts (account_id));
+diesel::joinable!(daily_bill_totals -> aliyun_instances (aliyun_instance_id));
 diesel::joinable!(daily_bills -> accounts (account_id));
 diesel::joinable!(daily_bills -> aliyun_instances (aliyun_instance_id));
 diesel::joinable!(daily_bills -> settled_days (day));
@@ -348,6 +362,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     aliyun_instances,
     bill_lines,
     console_users,
+    daily_bill_totals,
     daily_bills,
     email_codes,
     email_outbox,
