@@ -30,7 +30,6 @@ pub enum Bind<'a> {
     OptionalTimestamptz(Option<DateTime<Utc>>),
     Interval(PgInterval),
     Jsonb(&'a serde_json::Value),
-    BigIntArray(&'a [i64]),
     TextArray(&'a [String]),
 }
 
@@ -79,7 +78,6 @@ impl QueryFragment<Pg> for Prepared<'_> {
                     }
                     Some(Bind::Interval(v)) => out.push_bind_param::<Interval, _>(v)?,
                     Some(Bind::Jsonb(v)) => out.push_bind_param::<Jsonb, _>(*v)?,
-                    Some(Bind::BigIntArray(v)) => out.push_bind_param::<Array<BigInt>, _>(*v)?,
                     Some(Bind::TextArray(v)) => out.push_bind_param::<Array<Text>, _>(*v)?,
                     None => return Err(Error::QueryBuilderError("fewer binds than $? in the SQL".into())),
                 }
