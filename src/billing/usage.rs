@@ -215,6 +215,7 @@ pub async fn ingest(
     let mut conn = pool.get().await?;
     // The database's checks run either way, so every bad record is listed at once.
     let stored = usage_record::store(&mut conn, site, &columns, errors.is_empty()).await?;
+    crate::db::retire(conn);
     let mut settled = Vec::new();
     for (index, problem) in stored.problems {
         let index = usize::try_from(index).unwrap_or_default();

@@ -55,6 +55,16 @@ pub fn pool_waiting(database_url: &str, max_size: usize, wait: Duration) -> anyh
         .context("building the database pool")
 }
 
+/// Closes a connection instead of giving it back to the pool, after a bulk
+/// statement (a usage request's arrays of 10,000 records). tokio-postgres keeps
+/// its buffers at their largest for the connection's life, about 2 MiB after a
+/// 10,000-record request, and the pool hands its connections out in turn, so
+/// every pooled connection would come to hold that much. The pool opens a new
+/// one when it needs it.
+pub fn retire(conn: DbConn) {
+    drop(Object::take(conn));
+}
+
 /// Whether a query failed because the connection to PostgreSQL is gone (the
 /// server stopped or killed it), as opposed to a problem with the query.
 pub fn is_connection_lost(e: &diesel::result::Error) -> bool {
