@@ -12,7 +12,7 @@ use crate::domain::InstanceStatus;
 /// A marketplace instance as stored. Its details (account, product, SKU) are
 /// `None` only while we know it solely from a release or expiry that came
 /// before its `createInstance` (R8; such an instance is never opened).
-#[derive(Clone, Debug, Queryable, Selectable)]
+#[derive(Clone, Debug, Queryable, Selectable, serde::Deserialize)]
 #[diesel(table_name = aliyun_instances, check_for_backend(diesel::pg::Pg))]
 pub struct AliyunInstance {
     pub instance_id: String,

@@ -263,35 +263,11 @@ pub async fn export_rows<'a>(
     Prepared::new(sql, binds).load_stream(conn).await
 }
 
-/// An account's bills of this month so far and of yesterday, per method.
-#[derive(Clone, Debug, QueryableByName)]
+/// An account's bills of this month so far and of yesterday, for one method
+/// (`overview::read`).
+#[derive(Clone, Debug, serde::Deserialize)]
 pub struct RecentTotals {
-    #[diesel(sql_type = Text)]
     pub settled_by: String,
-    #[diesel(sql_type = Numeric)]
     pub month: Decimal,
-    #[diesel(sql_type = Numeric)]
     pub yesterday: Decimal,
-}
-
-/// The account's totals of the days from `month_start` and of `yesterday`.
-pub async fn recent_totals(
-    mut conn: &AsyncPgConnection,
-    account_id: i64,
-    month_start: NaiveDate,
-    yesterday: NaiveDate,
-) -> QueryResult<Vec<RecentTotals>> {
-    const SQL: &str = "SELECT b.settled_by, \
-         coalesce(sum(b.amount) FILTER (WHERE b.day >= $?), 0) AS month, \
-         coalesce(sum(b.amount) FILTER (WHERE b.day = $?), 0) AS yesterday \
-         FROM daily_bill_totals b WHERE b.account_id = $? AND b.day >= least($?, $?) \
-         GROUP BY b.settled_by ORDER BY b.settled_by";
-    let binds = vec![
-        Bind::Date(month_start),
-        Bind::Date(yesterday),
-        Bind::BigInt(account_id),
-        Bind::Date(month_start),
-        Bind::Date(yesterday),
-    ];
-    Prepared::new(SQL, binds).load(&mut conn).await
 }

@@ -12,6 +12,7 @@ pub mod ledger_entry;
 pub mod login_throttle;
 pub mod metering_window;
 pub mod notice;
+pub mod overview;
 pub mod password_reset;
 pub mod price;
 pub mod rate_limit;

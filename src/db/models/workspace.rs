@@ -8,7 +8,7 @@ use rand::RngCore;
 use crate::db::schema::workspaces;
 
 /// A workspace as stored.
-#[derive(Clone, Debug, Queryable, Selectable)]
+#[derive(Clone, Debug, Queryable, Selectable, serde::Deserialize)]
 #[diesel(table_name = workspaces, check_for_backend(diesel::pg::Pg))]
 pub struct Workspace {
     pub id: String,

@@ -3,8 +3,7 @@ use askama::Template;
 
 use crate::db::models::account::Account;
 use crate::db::models::aliyun_instance::AliyunInstance;
-use crate::db::models::bill_report;
-use crate::db::models::workspace::Workspace;
+use crate::db::models::overview;
 use crate::domain::{Month, cny};
 use crate::error::AppError;
 use crate::page::{PageContext, ok};
@@ -70,18 +69,17 @@ pub async fn overview(
 ) -> Result<HttpResponse, AppError> {
     let account = current.into_inner().0;
     let balance = *balance;
-    let conn = state.pool.get().await?;
+    let mut conn = state.pool.get().await?;
     let today = crate::billing::usage::business_day(chrono::Utc::now());
-    // One round trip: the reads are pipelined on the connection.
-    let (recent, workspaces, instances) = futures_util::future::try_join3(
-        bill_report::recent_totals(
-            &conn,
-            account.id,
-            Month::of(today).first(),
-            today - chrono::Duration::days(1),
-        ),
-        Workspace::of_account(&conn, account.id),
-        AliyunInstance::claimed_by(&conn, account.id),
+    let overview::AccountOverview {
+        workspaces,
+        instances,
+        recent,
+    } = overview::read(
+        &mut conn,
+        account.id,
+        Month::of(today).first(),
+        today - chrono::Duration::days(1),
     )
     .await?;
     drop(conn);
