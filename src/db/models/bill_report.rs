@@ -262,12 +262,3 @@ pub async fn export_rows<'a>(
     );
     Prepared::new(sql, binds).load_stream(conn).await
 }
-
-/// An account's bills of this month so far and of yesterday, for one method
-/// (`overview::read`).
-#[derive(Clone, Debug, serde::Deserialize)]
-pub struct RecentTotals {
-    pub settled_by: String,
-    pub month: Decimal,
-    pub yesterday: Decimal,
-}

@@ -9,10 +9,10 @@ use chrono::NaiveDate;
 use diesel::QueryableByName;
 use diesel::sql_types::Text;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
 
 use super::aliyun_instance::AliyunInstance;
-use super::bill_report::RecentTotals;
 use super::workspace::Workspace;
 use crate::db::prepared::{Bind, Prepared};
 
@@ -24,6 +24,14 @@ pub struct AccountOverview {
     pub instances: Vec<AliyunInstance>,
     /// One row per method with bills since `least(month_start, yesterday)`.
     pub recent: Vec<RecentTotals>,
+}
+
+/// An account's bills of this month so far and of yesterday, for one method.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct RecentTotals {
+    pub settled_by: String,
+    pub month: Decimal,
+    pub yesterday: Decimal,
 }
 
 #[derive(QueryableByName)]
