@@ -14,6 +14,10 @@ use crate::db::models::usage_record::{self, StoredProblem, UsageColumns};
 
 /// At most this many records per request.
 pub const MAX_RECORDS: usize = 10_000;
+/// From this many records a request's statement is bulk, and its connection
+/// is closed after it (`db::retire`); a smaller one leaves a few hundred KiB
+/// of buffers at most, which is cheaper to keep than a new connection.
+const BULK_RECORDS: usize = 1_000;
 /// How far back an hour may lie.
 pub const MAX_AGE: Duration = Duration::days(35);
 /// The largest hourly quantity (the usage table's bound).
@@ -215,7 +219,9 @@ pub async fn ingest(
     let mut conn = pool.get().await?;
     // The database's checks run either way, so every bad record is listed at once.
     let stored = usage_record::store(&mut conn, site, &columns, errors.is_empty()).await?;
-    crate::db::retire(conn);
+    if columns.index.len() >= BULK_RECORDS {
+        crate::db::retire(conn);
+    }
     let mut settled = Vec::new();
     for (index, problem) in stored.problems {
         let index = usize::try_from(index).unwrap_or_default();
