@@ -446,7 +446,7 @@ async fn prices(settings: Settings, command: PricesCommand) -> anyhow::Result<()
     let mut conn = pool.get().await.context("connecting to the database")?;
     match command {
         PricesCommand::List => {
-            let items = PriceItem::all(&mut conn).await?;
+            let items = PriceItem::all(&conn).await?;
             println!(
                 "{:<13} {:<20} {:>9} {:>12} {:<10} unit",
                 "item", "name", "retention", "price", "from"

@@ -184,43 +184,61 @@ macro_rules! line_columns {
     };
 }
 
-/// A bill of a page and one of its lines.
-#[derive(Clone, Debug, QueryableByName)]
-pub struct BillLineRow {
-    #[diesel(embed)]
-    pub bill: BillRow,
-    #[diesel(embed)]
-    pub line: LineRow,
+/// A bill line as the page reads it: the item's names, units and place in
+/// the list come from the price list, read beside it.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct PageLine {
+    pub item: String,
+    /// 0 for items without retention tiers.
+    pub retention_days: i32,
+    pub quantity: i64,
+    pub unit_price: Decimal,
+    pub amount: Decimal,
 }
 
-/// One page of the filter's bills, newest day first, each as its lines in
-/// price-list order (every bill has lines: they are written with it in one
-/// statement). One statement: the page's bills are chosen first, then their
-/// lines read by index.
+/// A bill of a page with its lines (one JSON array: a row per line would
+/// repeat the bill's columns five times, and PostgreSQL would join and sort
+/// every line by the price list's order, which the page does with the list
+/// it reads anyway).
+#[derive(Clone, Debug, QueryableByName)]
+struct PageBillRow {
+    #[diesel(embed)]
+    bill: BillRow,
+    #[diesel(sql_type = Text)]
+    lines: String,
+}
+
+/// One page of the filter's bills, newest day first, each with its lines in
+/// no particular order (every bill has lines: they are written with it in
+/// one statement). One statement: the page's bills are chosen first, then
+/// each one's lines read by index; amounts go as text, so they stay exact.
 pub async fn bills_page(
     mut conn: &AsyncPgConnection,
     filter: &BillFilter,
     offset: i64,
     limit: i64,
-) -> QueryResult<Vec<BillLineRow>> {
+) -> QueryResult<Vec<(BillRow, Vec<PageLine>)>> {
     let mut binds = Vec::new();
     let sql = format!(
-        concat!(
-            "WITH p AS MATERIALIZED (SELECT b.id, b.day, b.workspace_id, w.name AS workspace_name, w.site, \
-             b.amount AS bill_amount, b.settled_by, b.aliyun_instance_id AS instance_id, i.ali_uid, \
-             mw.state AS metering_state \
-             FROM daily_bills b JOIN workspaces w ON w.id = b.workspace_id {SETTLEMENT_JOINS} {conditions} \
-             ORDER BY b.day DESC, w.name, b.workspace_id OFFSET $? LIMIT $?) \
-             SELECT p.*, ",
-            line_columns!(),
-            " FROM p JOIN bill_lines l ON l.bill_id = p.id JOIN price_items pi ON pi.item = l.item \
-             ORDER BY p.day DESC, p.workspace_name, p.workspace_id, pi.position, l.retention_days"
-        ),
-        SETTLEMENT_JOINS = SETTLEMENT_JOINS,
+        "WITH p AS MATERIALIZED (SELECT b.id, b.day, b.workspace_id, w.name AS workspace_name, w.site, \
+         b.amount AS bill_amount, b.settled_by, b.aliyun_instance_id AS instance_id, i.ali_uid, \
+         mw.state AS metering_state \
+         FROM daily_bills b JOIN workspaces w ON w.id = b.workspace_id {SETTLEMENT_JOINS} {conditions} \
+         ORDER BY b.day DESC, w.name, b.workspace_id OFFSET $? LIMIT $?) \
+         SELECT p.*, (SELECT json_agg(json_build_array(l.item, l.retention_days, l.quantity, \
+         l.unit_price::text, l.amount::text))::text FROM bill_lines l WHERE l.bill_id = p.id) AS lines \
+         FROM p ORDER BY p.day DESC, p.workspace_name, p.workspace_id",
         conditions = filter.conditions(&mut binds, Source::DailyBills)
     );
     binds.extend([Bind::BigInt(offset), Bind::BigInt(limit)]);
-    Prepared::new(sql, binds).load(&mut conn).await
+    let rows: Vec<PageBillRow> = Prepared::new(sql, binds).load(&mut conn).await?;
+    rows.into_iter()
+        .map(|row| {
+            let lines = serde_json::from_str(&row.lines)
+                .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+            Ok((row.bill, lines))
+        })
+        .collect()
 }
 
 /// A line with its bill's day, workspace and settlement, for the export.

@@ -24,12 +24,12 @@ pub struct PriceItem {
 }
 
 impl PriceItem {
-    /// Every item, in list order.
-    pub async fn all(conn: &mut AsyncPgConnection) -> QueryResult<Vec<PriceItem>> {
+    /// Every item, in list order (pipelined when `conn` is shared).
+    pub async fn all(mut conn: &AsyncPgConnection) -> QueryResult<Vec<PriceItem>> {
         price_items::table
             .order(price_items::position)
             .select(PriceItem::as_select())
-            .load(conn)
+            .load(&mut conn)
             .await
     }
 

@@ -14,7 +14,8 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::auth::guard::AccountId;
-use crate::db::models::bill_report::{self, BillFilter, DayTotal, LineRow};
+use crate::db::models::bill_report::{self, BillFilter, DayTotal, PageLine};
+use crate::db::models::price::PriceItem;
 use crate::db::models::workspace::Workspace;
 use crate::domain::{Language, Month, cny};
 use crate::error::AppError;
@@ -224,18 +225,27 @@ pub fn retention_label(days: i32) -> String {
     }
 }
 
-fn line_view(lang: Language, line: &LineRow) -> LineView {
-    let (name, unit) = match lang {
-        Language::En => (&line.name_en, &line.unit_en),
-        Language::Zh => (&line.name_zh, &line.unit_zh),
-    };
-    LineView {
-        item: name.clone(),
-        retention: retention_label(line.retention_days),
-        quantity: crate::domain::count(line.quantity),
-        unit_price: format!("¥{} / {unit}", line.unit_price.normalize()),
-        amount: cny(line.amount),
-    }
+/// A bill's lines as shown, in the price list's order (then by retention).
+fn line_views(lang: Language, items: &[PriceItem], mut lines: Vec<PageLine>) -> Vec<LineView> {
+    let position = |line: &PageLine| items.iter().position(|i| i.item == line.item);
+    lines.sort_by_key(|line| (position(line), line.retention_days));
+    lines
+        .iter()
+        .map(|line| {
+            let item = items.iter().find(|i| i.item == line.item);
+            LineView {
+                item: item.map_or_else(|| line.item.clone(), |i| i.name(lang).to_string()),
+                retention: retention_label(line.retention_days),
+                quantity: crate::domain::count(line.quantity),
+                unit_price: format!(
+                    "¥{} / {}",
+                    line.unit_price.normalize(),
+                    item.map_or("", |i| i.unit(lang))
+                ),
+                amount: cny(line.amount),
+            }
+        })
+        .collect()
 }
 
 /// A month's bills as the page shows them.
@@ -301,12 +311,16 @@ async fn month_view(
         .and_then(|p| p.parse::<i64>().ok())
         .unwrap_or(1)
         .max(1);
-    // The sums and the asked page are pipelined; only a page past the end is
-    // read again, as the last one.
+    // The sums, the price list and the asked page are pipelined; only a page
+    // past the end is read again, as the last one.
     let page_of =
         |page: i64| bill_report::bills_page(conn, &filter, (page - 1).saturating_mul(PAGE_SIZE), PAGE_SIZE);
-    let (totals, mut rows) =
-        futures_util::future::try_join(bill_report::day_totals(conn, &filter), page_of(asked)).await?;
+    let (totals, items, mut rows) = futures_util::future::try_join3(
+        bill_report::day_totals(conn, &filter),
+        PriceItem::all(conn),
+        page_of(asked),
+    )
+    .await?;
     let mut daily: Vec<(chrono::NaiveDate, Decimal)> = Vec::new();
     for t in &totals {
         match daily.last_mut() {
@@ -325,14 +339,8 @@ async fn month_view(
     let mut words: HashMap<SettledKey, (String, Option<String>)> = HashMap::new();
     let mut counted: HashMap<usize, String> = HashMap::new();
     let mut bills: Vec<BillView> = Vec::new();
-    // The rows are the page's bills' lines, each bill's together.
-    let mut rows = rows.into_iter().peekable();
-    while let Some(first) = rows.next() {
-        let r = first.bill;
-        let mut lines = vec![line_view(ctx.lang, &first.line)];
-        while let Some(next) = rows.next_if(|next| next.bill.id == r.id) {
-            lines.push(line_view(ctx.lang, &next.line));
-        }
+    for (r, lines) in rows {
+        let lines = line_views(ctx.lang, &items, lines);
         let key = (
             r.settled_by.clone(),
             r.instance_id.clone(),
