@@ -217,4 +217,19 @@ impl Workspace {
             .load(&mut conn)
             .await
     }
+
+    /// The ids and names of the account's workspaces, in the order of
+    /// [`Self::of_account`]: what a filter offers (pipelined when `conn` is
+    /// shared), without the rest of each row.
+    pub async fn names_of_account(
+        mut conn: &AsyncPgConnection,
+        account_id: i64,
+    ) -> QueryResult<Vec<(String, String)>> {
+        workspaces::table
+            .filter(workspaces::account_id.eq(account_id))
+            .order((workspaces::created_at, workspaces::id))
+            .select((workspaces::id, workspaces::name))
+            .load(&mut conn)
+            .await
+    }
 }

@@ -404,10 +404,9 @@ pub async fn bills(
             Err(_) => Ok::<_, AppError>(None),
         }
     };
-    let workspaces = async { Ok(Workspace::of_account(&conn, account_id.0).await?) };
+    let workspaces = async { Ok(Workspace::names_of_account(&conn, account_id.0).await?) };
     let (workspaces, view) = futures_util::future::try_join(workspaces, view).await?;
     drop(conn);
-    let workspaces = workspaces.into_iter().map(|w| (w.id, w.name)).collect();
     let (status, month_error) = match &month {
         Ok(_) => (StatusCode::OK, None),
         Err(invalid) => (StatusCode::BAD_REQUEST, Some(ctx.invalid(invalid))),
