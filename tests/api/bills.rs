@@ -59,6 +59,16 @@ async fn the_bills_page_shows_what_was_settled_and_how() {
         assert!(html.contains(line), "{line}");
     }
     assert!(html.contains("¥0.6 / 1,000 series"));
+    // Each bill's lines in the price list's order.
+    let first_bill = html.split("<details class=\"lines\">").nth(1).unwrap();
+    let first_bill = first_bill.split("</details>").next().unwrap();
+    let at = |item: &str| {
+        first_bill
+            .find(&format!("<td>{item}</td>"))
+            .unwrap_or_else(|| panic!("{item}"))
+    };
+    let items = ["Time series", "Logs", "APM traces", "RUM page views", "Triggers"];
+    assert!(items.windows(2).all(|w| at(w[0]) < at(w[1])), "{first_bill}");
     // The chart: an accessible SVG with the day's total, and the same numbers as a table.
     assert!(html.contains(&format!("<title id=\"chart-title\">Daily totals of {}", b.month)));
     assert!(html.contains(&format!("<title>{day}: ¥26.80</title>")));
