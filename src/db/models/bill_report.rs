@@ -209,8 +209,8 @@ struct PageBillRow {
 }
 
 /// One page of the filter's bills, newest day first, each with its lines in
-/// no particular order (every bill has lines: they are written with it in
-/// one statement). One statement: the page's bills are chosen first, then
+/// no particular order (every bill has lines, written with it in one
+/// statement; one without would show none rather than fail the page). One statement: the page's bills are chosen first, then
 /// each one's lines read by index; amounts go as text, so they stay exact.
 pub async fn bills_page(
     mut conn: &AsyncPgConnection,
@@ -225,8 +225,8 @@ pub async fn bills_page(
          mw.state AS metering_state \
          FROM daily_bills b JOIN workspaces w ON w.id = b.workspace_id {SETTLEMENT_JOINS} {conditions} \
          ORDER BY b.day DESC, w.name, b.workspace_id OFFSET $? LIMIT $?) \
-         SELECT p.*, (SELECT json_agg(json_build_array(l.item, l.retention_days, l.quantity, \
-         l.unit_price::text, l.amount::text))::text FROM bill_lines l WHERE l.bill_id = p.id) AS lines \
+         SELECT p.*, (SELECT coalesce(json_agg(json_build_array(l.item, l.retention_days, l.quantity, \
+         l.unit_price::text, l.amount::text)), '[]')::text FROM bill_lines l WHERE l.bill_id = p.id) AS lines \
          FROM p ORDER BY p.day DESC, p.workspace_name, p.workspace_id",
         conditions = filter.conditions(&mut binds, Source::DailyBills)
     );
