@@ -91,6 +91,13 @@ impl QueryFragment<Pg> for Prepared<'_> {
     }
 }
 
+/// A JSON array a statement built (`coalesce(json_agg(…), '[]')::text`) as
+/// values of `T`: how one statement returns a set per row, or several sets.
+/// Amounts go in it as text, so they stay exact.
+pub fn json_rows<T: serde::de::DeserializeOwned>(json: &str) -> diesel::QueryResult<Vec<T>> {
+    serde_json::from_str(json).map_err(|e| Error::DeserializationError(Box::new(e)))
+}
+
 impl QueryId for Prepared<'_> {
     type QueryId = ();
     // Cached by its text (and bind types), not by its Rust type.

@@ -8,7 +8,7 @@ use diesel::sql_types::{BigInt, Date, Int4, Int8, Nullable, Numeric, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
 
-use crate::db::prepared::{Bind, Prepared};
+use crate::db::prepared::{Bind, Prepared, json_rows};
 
 /// Which of an account's bills: days in [`from`, `to`], optionally one
 /// workspace, one site, one settlement method.
@@ -210,8 +210,9 @@ struct PageBillRow {
 
 /// One page of the filter's bills, newest day first, each with its lines in
 /// no particular order (every bill has lines, written with it in one
-/// statement; one without would show none rather than fail the page). One statement: the page's bills are chosen first, then
-/// each one's lines read by index; amounts go as text, so they stay exact.
+/// statement; one without would show none rather than fail the page). One
+/// statement: the page's bills are chosen first, then each one's lines read
+/// by index.
 pub async fn bills_page(
     mut conn: &AsyncPgConnection,
     filter: &BillFilter,
@@ -233,11 +234,7 @@ pub async fn bills_page(
     binds.extend([Bind::BigInt(offset), Bind::BigInt(limit)]);
     let rows: Vec<PageBillRow> = Prepared::new(sql, binds).load(&mut conn).await?;
     rows.into_iter()
-        .map(|row| {
-            let lines = serde_json::from_str(&row.lines)
-                .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
-            Ok((row.bill, lines))
-        })
+        .map(|row| Ok((row.bill, json_rows(&row.lines)?)))
         .collect()
 }
 

@@ -10,11 +10,10 @@ use diesel::QueryableByName;
 use diesel::sql_types::Text;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
-use serde::de::DeserializeOwned;
 
 use super::aliyun_instance::AliyunInstance;
 use super::workspace::Workspace;
-use crate::db::prepared::{Bind, Prepared};
+use crate::db::prepared::{Bind, Prepared, json_rows};
 
 /// The overview's data.
 pub struct AccountOverview {
@@ -42,10 +41,6 @@ struct Arrays {
     instances: String,
     #[diesel(sql_type = Text)]
     recent: String,
-}
-
-fn parsed<T: DeserializeOwned>(json: &str) -> diesel::QueryResult<Vec<T>> {
-    serde_json::from_str(json).map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
 }
 
 /// The account's overview; the sums are those of the days from `month_start`
@@ -79,8 +74,8 @@ pub async fn read(
     ];
     let arrays: Arrays = Prepared::new(SQL, binds).get_result(conn).await?;
     Ok(AccountOverview {
-        workspaces: parsed(&arrays.workspaces)?,
-        instances: parsed(&arrays.instances)?,
-        recent: parsed(&arrays.recent)?,
+        workspaces: json_rows(&arrays.workspaces)?,
+        instances: json_rows(&arrays.instances)?,
+        recent: json_rows(&arrays.recent)?,
     })
 }

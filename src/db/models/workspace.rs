@@ -210,9 +210,7 @@ impl Workspace {
 
     /// Every workspace of an account, oldest first.
     pub async fn of_account(mut conn: &AsyncPgConnection, account_id: i64) -> QueryResult<Vec<Workspace>> {
-        workspaces::table
-            .filter(workspaces::account_id.eq(account_id))
-            .order((workspaces::created_at, workspaces::id))
+        oldest_first(account_id)
             .select(Workspace::as_select())
             .load(&mut conn)
             .await
@@ -225,11 +223,17 @@ impl Workspace {
         mut conn: &AsyncPgConnection,
         account_id: i64,
     ) -> QueryResult<Vec<(String, String)>> {
-        workspaces::table
-            .filter(workspaces::account_id.eq(account_id))
-            .order((workspaces::created_at, workspaces::id))
+        oldest_first(account_id)
             .select((workspaces::id, workspaces::name))
             .load(&mut conn)
             .await
     }
+}
+
+/// An account's workspaces, oldest first (ties by id).
+#[diesel::dsl::auto_type]
+fn oldest_first(account_id: i64) -> _ {
+    workspaces::table
+        .filter(workspaces::account_id.eq(account_id))
+        .order((workspaces::created_at, workspaces::id))
 }

@@ -226,13 +226,16 @@ pub fn retention_label(days: i32) -> String {
 }
 
 /// A bill's lines as shown, in the price list's order (then by retention).
-fn line_views(lang: Language, items: &[PriceItem], mut lines: Vec<PageLine>) -> Vec<LineView> {
-    let position = |line: &PageLine| items.iter().position(|i| i.item == line.item);
-    lines.sort_by_key(|line| (position(line), line.retention_days));
+fn line_views(lang: Language, items: &[PriceItem], lines: Vec<PageLine>) -> Vec<LineView> {
+    let mut lines: Vec<(Option<usize>, PageLine)> = lines
+        .into_iter()
+        .map(|line| (items.iter().position(|i| i.item == line.item), line))
+        .collect();
+    lines.sort_by_key(|(position, line)| (*position, line.retention_days));
     lines
         .iter()
-        .map(|line| {
-            let item = items.iter().find(|i| i.item == line.item);
+        .map(|(position, line)| {
+            let item = position.map(|p| &items[p]);
             LineView {
                 item: item.map_or_else(|| line.item.clone(), |i| i.name(lang).to_string()),
                 retention: retention_label(line.retention_days),
