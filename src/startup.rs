@@ -182,6 +182,7 @@ impl Application {
                 .wrap(from_fn(crate::auth::csrf::anonymous_cookie))
                 .wrap(from_fn(crate::error::remember_visitor))
                 .wrap(sessions)
+                .wrap(from_fn(crate::auth::prefetch::ask))
                 .wrap(from_fn(crate::error::session_store_outage))
                 .wrap(ErrorHandlers::new().default_handler(crate::error::render_error_page))
                 .wrap(security_headers(secure))

@@ -7,6 +7,7 @@ pub mod login;
 pub mod next;
 pub mod password;
 pub mod password_reset;
+pub mod prefetch;
 pub mod rate_limit;
 pub mod session_store;
 pub mod throttle;
@@ -42,4 +43,13 @@ pub mod session_keys {
     /// by the session store with the session in one query and handed to the
     /// login guard through the state; never written back.
     pub const ACCOUNT: &str = "_account";
+    /// The page's data, read with the session when the page asked for it
+    /// (`auth::prefetch`); never written back.
+    pub const PAGE: &str = "_page";
+
+    /// Whether `key` holds what the session store read along with the
+    /// session (a leading `_`), which it never writes back.
+    pub fn is_read_only(key: &str) -> bool {
+        key.starts_with('_')
+    }
 }

@@ -13,6 +13,7 @@ use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, Upd
 use actix_web::cookie::time::Duration as CookieDuration;
 use rand::distr::{Alphanumeric, SampleString as _};
 
+use super::prefetch::PagePrefetch;
 use super::session_keys;
 use crate::db::DbPool;
 use crate::db::models::session;
@@ -43,7 +44,7 @@ fn to_json(state: &State) -> serde_json::Value {
     serde_json::Value::Object(
         state
             .iter()
-            .filter(|(k, _)| k.as_str() != session_keys::ACCOUNT)
+            .filter(|(k, _)| !session_keys::is_read_only(k))
             .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
             .collect(),
     )
@@ -82,7 +83,7 @@ impl SessionStore for PgSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
         let mut conn = self.pool.get().await.map_err(|e| LoadError::Other(e.into()))?;
         let hash = super::token_hash(key.as_ref());
-        let Some((live, account)) = session::load_with_account(&mut conn, &hash)
+        let Some(loaded) = session::load_with_account(&mut conn, &hash, PagePrefetch::asked())
             .await
             .map_err(|e| LoadError::Other(e.into()))?
         else {
@@ -93,15 +94,20 @@ impl SessionStore for PgSessionStore {
         let refresh_after = chrono::Utc::now()
             + chrono::Duration::from_std(self.idle.saturating_sub(Duration::from_secs(60)))
                 .unwrap_or_default();
-        if live.expires_at < refresh_after {
+        if loaded.live.expires_at < refresh_after {
             session::touch(&mut conn, &hash, self.idle)
                 .await
                 .map_err(|e| LoadError::Other(e.into()))?;
         }
-        let mut state = from_json(live.state).map_err(LoadError::Deserialization)?;
-        if let Some(account) = account {
-            let account = serde_json::to_string(&account).map_err(|e| LoadError::Other(e.into()))?;
-            state.insert(session_keys::ACCOUNT.to_string(), account);
+        let mut state = from_json(loaded.live.state).map_err(LoadError::Deserialization)?;
+        // Values are JSON texts, as actix-session keeps them.
+        for (key, read) in [
+            (session_keys::ACCOUNT, loaded.account),
+            (session_keys::PAGE, loaded.page),
+        ] {
+            if let Some(json) = read {
+                state.insert(key.to_string(), json);
+            }
         }
         Ok(Some(state))
     }
@@ -146,5 +152,27 @@ impl SessionStore for PgSessionStore {
         let mut conn = self.pool.get().await?;
         session::delete(&mut conn, &super::token_hash(key.as_ref())).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_was_read_along_with_the_session_is_never_stored() {
+        let state: State = [
+            (session_keys::ACCOUNT_ID, "7"),
+            (session_keys::CSRF, "token"),
+            (session_keys::ACCOUNT, r#"{"account":{}}"#),
+            (session_keys::PAGE, r#"{"workspaces":[]}"#),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(
+            to_json(&state),
+            serde_json::json!({ session_keys::ACCOUNT_ID: "7", session_keys::CSRF: "token" })
+        );
     }
 }

@@ -15,7 +15,7 @@ use diesel::pg::data_types::PgInterval;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::result::Error;
 use diesel::sql_types::{
-    Array, BigInt, Bool, Date, Integer, Interval, Jsonb, Nullable, Text, Timestamptz, Untyped,
+    Array, BigInt, Binary, Bool, Date, Integer, Interval, Jsonb, Nullable, Text, Timestamptz, Untyped,
 };
 
 /// One bound value.
@@ -26,7 +26,9 @@ pub enum Bind<'a> {
     Bool(bool),
     Date(NaiveDate),
     Text(&'a str),
+    Bytea(&'a [u8]),
     OptionalText(Option<&'a str>),
+    Timestamptz(DateTime<Utc>),
     OptionalTimestamptz(Option<DateTime<Utc>>),
     Interval(PgInterval),
     Jsonb(&'a serde_json::Value),
@@ -72,7 +74,9 @@ impl QueryFragment<Pg> for Prepared<'_> {
                     Some(Bind::Bool(v)) => out.push_bind_param::<Bool, _>(v)?,
                     Some(Bind::Date(v)) => out.push_bind_param::<Date, _>(v)?,
                     Some(Bind::Text(v)) => out.push_bind_param::<Text, _>(*v)?,
+                    Some(Bind::Bytea(v)) => out.push_bind_param::<Binary, _>(*v)?,
                     Some(Bind::OptionalText(v)) => out.push_bind_param::<Nullable<Text>, _>(v)?,
+                    Some(Bind::Timestamptz(v)) => out.push_bind_param::<Timestamptz, _>(v)?,
                     Some(Bind::OptionalTimestamptz(v)) => {
                         out.push_bind_param::<Nullable<Timestamptz>, _>(v)?
                     }

@@ -1,17 +1,22 @@
 //! Server-side session rows (see `auth::session_store`). Every query here runs
-//! on every page view, so all are diesel DSL queries, which diesel-async keeps
-//! as prepared statements.
+//! on every page view, so each is one every connection keeps prepared: diesel
+//! DSL, or a constant [`Prepared`] text.
 
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::auth::prefetch::PagePrefetch;
+use crate::db::models::overview;
+use crate::db::prepared::{Bind, Prepared};
 use crate::db::schema::sessions;
 
 /// A live session's state and expiries.
-#[derive(Queryable, Selectable)]
+#[derive(QueryableByName)]
 #[diesel(table_name = sessions, check_for_backend(diesel::pg::Pg))]
 pub struct LiveSession {
     pub state: serde_json::Value,
@@ -26,53 +31,74 @@ fn after(d: Duration) -> DateTime<Utc> {
 /// The logged-in account as the Billing Center pages need it, read with its
 /// session: the account, whether any of its workspaces is in grace or locked,
 /// and its cash balance when it has a ledger.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Deserialize)]
 pub struct SessionAccount {
     pub account: crate::db::models::account::Account,
     pub attention: bool,
     pub balance: Option<rust_decimal::Decimal>,
 }
 
+/// A live session as [`load_with_account`] reads it.
+#[derive(QueryableByName)]
+pub struct LoadedSession {
+    #[diesel(embed)]
+    pub live: LiveSession,
+    /// The [`SessionAccount`] as JSON, when the session is logged in.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub account: Option<String>,
+    /// The page's data as JSON, when it was asked for (`auth::prefetch`).
+    #[diesel(sql_type = Nullable<Text>)]
+    pub page: Option<String>,
+}
+
+/// The session's statement, with the page's column in `{page}`. The account
+/// comes as JSON built by PostgreSQL (its balance as text, so exact), which
+/// the login guard reads; no column of it is decoded here.
+fn statement(page: &str) -> String {
+    format!(
+        "SELECT s.state, s.expires_at, s.absolute_expires_at, \
+           (SELECT json_build_object( \
+              'account', a, \
+              'attention', EXISTS (SELECT 1 FROM workspaces w \
+                                   WHERE w.account_id = a.id AND w.status <> 'active'), \
+              'balance', (SELECT l.balance_after::text FROM ledger_entries l \
+                          WHERE l.account_id = a.id ORDER BY l.id DESC LIMIT 1))::text \
+            FROM accounts a WHERE a.id = s.account_id) AS account, \
+           {page} AS page \
+         FROM sessions s \
+         WHERE s.id_hash = $? AND s.expires_at > $? AND s.absolute_expires_at > $?"
+    )
+}
+
 /// Loads a session that has passed neither timeout, with its account when it
-/// is logged in: one query for what every Billing Center page starts with.
+/// is logged in and the data of the page asked for: one statement for what
+/// every Billing Center page starts with. Each variant's text is built once,
+/// so that every connection keeps it prepared.
 pub async fn load_with_account(
     conn: &mut AsyncPgConnection,
     id_hash: &[u8],
-) -> QueryResult<Option<(LiveSession, Option<SessionAccount>)>> {
-    use crate::db::models::account::Account;
-    use crate::db::schema::{accounts, ledger_entries, workspaces};
+    page: Option<PagePrefetch>,
+) -> QueryResult<Option<LoadedSession>> {
+    static PLAIN: LazyLock<String> = LazyLock::new(|| statement("NULL::text"));
+    static OVERVIEW: LazyLock<String> = LazyLock::new(|| statement(overview::COLUMN));
     let now = Utc::now();
-    let row: Option<(LiveSession, Option<Account>, bool, Option<rust_decimal::Decimal>)> = sessions::table
-        .left_join(accounts::table)
-        .filter(sessions::id_hash.eq(id_hash))
-        .filter(sessions::expires_at.gt(now))
-        .filter(sessions::absolute_expires_at.gt(now))
-        .select((
-            LiveSession::as_select(),
-            Option::<Account>::as_select(),
-            diesel::dsl::exists(
-                workspaces::table
-                    .filter(workspaces::account_id.nullable().eq(sessions::account_id))
-                    .filter(workspaces::status.ne("active")),
-            ),
-            ledger_entries::table
-                .filter(ledger_entries::account_id.nullable().eq(sessions::account_id))
-                .order(ledger_entries::id.desc())
-                .select(ledger_entries::balance_after)
-                .limit(1)
-                .single_value(),
-        ))
-        .first(conn)
-        .await
-        .optional()?;
-    Ok(row.map(|(live, account, attention, balance)| {
-        let account = account.map(|account| SessionAccount {
-            account,
-            attention,
-            balance,
-        });
-        (live, account)
-    }))
+    let mut binds = Vec::with_capacity(7);
+    let sql: &'static str = match page {
+        None => &PLAIN,
+        Some(PagePrefetch::Overview {
+            month_start,
+            yesterday,
+        }) => {
+            binds.extend(overview::binds(month_start, yesterday));
+            &OVERVIEW
+        }
+    };
+    binds.extend([
+        Bind::Bytea(id_hash),
+        Bind::Timestamptz(now),
+        Bind::Timestamptz(now),
+    ]);
+    Prepared::new(sql, binds).get_result(conn).await.optional()
 }
 
 /// Stores a new session.

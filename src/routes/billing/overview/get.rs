@@ -1,10 +1,12 @@
+use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
+use crate::auth::session_keys;
 use crate::db::models::account::Account;
 use crate::db::models::aliyun_instance::AliyunInstance;
-use crate::db::models::overview;
-use crate::domain::{Month, cny};
+use crate::db::models::overview::AccountOverview;
+use crate::domain::cny;
 use crate::error::AppError;
 use crate::page::{PageContext, ok};
 use crate::routes::billing::workspaces::{WorkspaceRow, rows};
@@ -60,29 +62,24 @@ fn tally<'a>(keys: impl Iterator<Item = &'a str>) -> Vec<(&'a str, usize)> {
     counts
 }
 
-/// GET `/billing`.
+/// GET `/billing`. Its data was read with the session (`auth::prefetch`).
 pub async fn overview(
     ctx: PageContext,
     state: web::Data<AppState>,
+    session: Session,
     current: web::ReqData<crate::auth::guard::CurrentAccount>,
     balance: web::ReqData<crate::billing::ledger::CashBalance>,
 ) -> Result<HttpResponse, AppError> {
     let account = current.into_inner().0;
     let balance = *balance;
-    let mut conn = state.pool.get().await?;
-    let today = crate::billing::usage::business_day(chrono::Utc::now());
-    let overview::AccountOverview {
+    let AccountOverview {
         workspaces,
         instances,
         recent,
-    } = overview::read(
-        &mut conn,
-        account.id,
-        Month::of(today).first(),
-        today - chrono::Duration::days(1),
-    )
-    .await?;
-    drop(conn);
+    } = session
+        .get::<AccountOverview>(session_keys::PAGE)
+        .map_err(|e| anyhow::anyhow!("the overview read with the session: {e}"))?
+        .ok_or_else(|| anyhow::anyhow!("the overview was not read with the session"))?;
     let sites = &state.sites;
     let workspaces = rows(workspaces, sites, &ctx);
     let mut by_method: Vec<(String, usize)> =
