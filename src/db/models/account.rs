@@ -7,7 +7,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use crate::db::schema::accounts;
 
 /// A Billing Center account as stored.
-#[derive(Clone, Debug, Queryable, Selectable, Identifiable, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Queryable, Selectable, Identifiable, serde::Deserialize)]
 #[diesel(table_name = accounts, check_for_backend(diesel::pg::Pg))]
 pub struct Account {
     pub id: i64,

@@ -19,7 +19,8 @@ pub struct AccountOverview {
     pub workspaces: Vec<Workspace>,
     /// The instances the account has claimed, in the order they were created.
     pub instances: Vec<AliyunInstance>,
-    /// One row per method with bills since `least(month_start, yesterday)`.
+    /// One row per method with bills since the earlier of `month_start` and
+    /// `yesterday`.
     pub recent: Vec<RecentTotals>,
 }
 
@@ -42,16 +43,16 @@ pub const COLUMN: &str = "json_build_object( \
         SELECT b.settled_by, \
                coalesce(sum(b.amount) FILTER (WHERE b.day >= $?), 0)::text AS month, \
                coalesce(sum(b.amount) FILTER (WHERE b.day = $?), 0)::text AS yesterday \
-        FROM daily_bill_totals b WHERE b.account_id = s.account_id AND b.day >= least($?, $?) \
+        FROM daily_bill_totals b WHERE b.account_id = s.account_id AND b.day >= $? \
         GROUP BY b.settled_by) t))::text";
 
 /// The binds of [`COLUMN`]: the sums are those of the days from
-/// `month_start` and of `yesterday`.
-pub fn binds<'a>(month_start: NaiveDate, yesterday: NaiveDate) -> [Bind<'a>; 4] {
+/// `month_start` and of `yesterday` (on a month's first day, in the month
+/// before), so the bills read start at the earlier of the two.
+pub fn binds<'a>(month_start: NaiveDate, yesterday: NaiveDate) -> [Bind<'a>; 3] {
     [
         Bind::Date(month_start),
         Bind::Date(yesterday),
-        Bind::Date(month_start),
-        Bind::Date(yesterday),
+        Bind::Date(month_start.min(yesterday)),
     ]
 }

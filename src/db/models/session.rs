@@ -82,7 +82,7 @@ pub async fn load_with_account(
     static PLAIN: LazyLock<String> = LazyLock::new(|| statement("NULL::text"));
     static OVERVIEW: LazyLock<String> = LazyLock::new(|| statement(overview::COLUMN));
     let now = Utc::now();
-    let mut binds = Vec::with_capacity(7);
+    let mut binds = Vec::with_capacity(6);
     let sql: &'static str = match page {
         None => &PLAIN,
         Some(PagePrefetch::Overview {
