@@ -35,6 +35,9 @@ pub struct AppState {
     pub notifier: crate::billing::notices::Notifier,
     /// The sites, read once at start-up (they are reference data).
     pub sites: Vec<crate::db::models::site::Site>,
+    /// The price list's items (names, units, order), read once at start-up:
+    /// reference data too, written only by migrations (prices are not).
+    pub price_items: Vec<crate::db::models::price::PriceItem>,
     /// "Now" for the rules (tests move it).
     pub clock: Clock,
     /// Slots for usage requests (`APP_INGEST_CONCURRENCY`).
@@ -132,11 +135,15 @@ impl Application {
             public_url: public_url.clone(),
             brand: settings.brand.clone(),
         };
-        let sites = {
+        let (sites, price_items) = {
             let mut conn = pool.get().await.context("connecting to the database")?;
-            crate::db::models::site::Site::all(&mut conn)
+            let sites = crate::db::models::site::Site::all(&mut conn)
                 .await
-                .context("loading the sites")?
+                .context("loading the sites")?;
+            let items = crate::db::models::price::PriceItem::all(&conn)
+                .await
+                .context("loading the price list's items")?;
+            (sites, items)
         };
 
         let state = web::Data::new(AppState {
@@ -148,6 +155,7 @@ impl Application {
             market: market.clone(),
             marketplace_url,
             sites,
+            price_items,
             notifier: notifier.clone(),
             clock: clock.clone(),
         });

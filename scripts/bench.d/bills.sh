@@ -16,16 +16,19 @@ FROM generate_series(1, 50) n;
 INSERT INTO settled_days (day)
 SELECT d::date FROM generate_series('$BILLS_MONTH-01'::date, '$BILLS_MONTH-30'::date, interval '1 day') d
 ON CONFLICT DO NOTHING;
-INSERT INTO daily_bills (day, workspace_id, account_id, amount, settled_by, aliyun_instance_id)
-SELECT d::date, w.id, w.account_id, 12.34, w.settlement_method, w.aliyun_instance_id
+CREATE TEMPORARY TABLE bench_items (item, retention, unit_size, price, amount) AS
+VALUES ('timeline', 7, 1000, 0.7::numeric(12,4), 2.00::numeric(14,2)), ('logs', 14, 1000000, 1.5, 1.85),
+       ('trace', 7, 1000000, 3, 3.70), ('pv', 7, 10000, 1, 2.79), ('trigger', 0, 10000, 1, 2.00);
+-- (each bill with its copy of its lines, as the settlement writes them)
+INSERT INTO daily_bills (day, workspace_id, account_id, amount, settled_by, aliyun_instance_id, workspace_name, site, lines)
+SELECT d::date, w.id, w.account_id, 12.34, w.settlement_method, w.aliyun_instance_id, w.name, w.site,
+       (SELECT json_agg(json_build_array(i.item, i.retention, 1234567, i.price::text, i.amount::text)) FROM bench_items i)
 FROM workspaces w, generate_series('$BILLS_MONTH-01'::date, '$BILLS_MONTH-30'::date, interval '1 day') d
 WHERE w.account_id = (SELECT id FROM accounts WHERE username = 'biller');
 INSERT INTO bill_lines (bill_id, item, retention_days, quantity, unit_size, unit_price, amount)
 SELECT b.id, i.item, i.retention, 1234567, i.unit_size, i.price, i.amount
 FROM daily_bills b
-JOIN accounts a ON a.id = b.account_id AND a.username = 'biller',
-     (VALUES ('timeline', 7, 1000, 0.7, 2.00), ('logs', 14, 1000000, 1.5, 1.85), ('trace', 7, 1000000, 3, 3.70),
-             ('pv', 7, 10000, 1, 2.79), ('trigger', 0, 10000, 1, 2.00)) i (item, retention, unit_size, price, amount);
+JOIN accounts a ON a.id = b.account_id AND a.username = 'biller', bench_items i;
 INSERT INTO metering_windows (instance_id, day, amount_cents, start_time, end_time, state, attempts, request_id)
 SELECT '990000000001', d::date, 12340, 0, 86400, 'confirmed', 1, 'bench'
 FROM generate_series('$BILLS_MONTH-01'::date, '$BILLS_MONTH-30'::date, interval '1 day') d;

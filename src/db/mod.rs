@@ -134,11 +134,24 @@ pub async fn run_migrations(database_url: &str) -> anyhow::Result<()> {
 
 /// Reverts every migration (used by the reversibility test and `migrate --down`).
 pub async fn revert_all_migrations(database_url: &str) -> anyhow::Result<()> {
+    revert_migrations_after(database_url, "").await
+}
+
+/// Reverts, newest first, every applied migration whose version (the
+/// directory's leading date and time, digits only) sorts after `version`;
+/// the tests of a migration's data changes use it to go back before one.
+pub async fn revert_migrations_after(database_url: &str, version: &str) -> anyhow::Result<()> {
     let url = database_url.to_string();
+    let version = version.to_string();
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
         let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as diesel::Connection>::establish(&url)?;
-        conn.revert_all_migrations(MIGRATIONS)
-            .map_err(|e| anyhow::anyhow!("reverting migrations: {e}"))?;
+        let reverting = |e| anyhow::anyhow!("reverting migrations: {e}");
+        while let Some(last) = conn.applied_migrations().map_err(reverting)?.into_iter().max() {
+            if last.to_string() <= version {
+                break;
+            }
+            conn.revert_last_migration(MIGRATIONS).map_err(reverting)?;
+        }
         Ok(())
     })
     .await

@@ -82,6 +82,9 @@ diesel::table! {
         settled_by -> Text,
         aliyun_instance_id -> Nullable<Text>,
         created_at -> Timestamptz,
+        workspace_name -> Text,
+        site -> Text,
+        lines -> Json,
     }
 }
 

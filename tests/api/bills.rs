@@ -38,6 +38,14 @@ async fn the_bills_page_shows_what_was_settled_and_how() {
         b.instance
     )));
     assert!(html.contains("Metering, days per state: pushed 1"), "{html}");
+    // The Alibaba bill's row names the instance's account and the day's metering.
+    assert!(
+        html.contains(&format!(
+            "Alibaba Cloud account {UID} / instance {}<br><span class=\"badge\">Metering: pushed</span>",
+            b.instance
+        )),
+        "{html}"
+    );
     let day = days_ago(1);
     for ws in [&b.direct, &b.aliyun] {
         assert!(html.contains(&format!("data-bill=\"{day}/{ws}\"")));

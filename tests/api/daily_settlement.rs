@@ -7,7 +7,8 @@ use serde_json::Value;
 
 use crate::helpers::{TestApp, spawn_app, test_settings};
 use crate::money_helpers::{
-    UID, by_instance, days_ago, hour_of, instant, money_app, record, succeeded, worked_example,
+    UID, by_instance, days_ago, hour_of, instant, money_app, record, succeeded, two_methods_billed,
+    worked_example,
 };
 
 fn cny(s: &str) -> Decimal {
@@ -243,8 +244,24 @@ async fn the_workspaces_of_one_instance_are_summed_into_one_record_per_day() {
     assert_totals_equal_bills(&app, 2).await;
 }
 
+#[tokio::test]
+async fn bills_settled_before_they_kept_their_page_copy_get_it_from_their_lines() {
+    let app = money_app(&[]).await;
+    two_methods_billed(&app).await;
+    // Back to before `bills_as_shown` (the copy dropped), and forward again.
+    billing_center::db::revert_migrations_after(&app.database_url, "20261202100000")
+        .await
+        .unwrap();
+    billing_center::db::run_migrations(&app.database_url)
+        .await
+        .unwrap();
+    assert_totals_equal_bills(&app, 2).await;
+}
+
 /// `daily_bill_totals` (what the bills page and the overview sum) has
-/// `rows` rows, each the sum of its bills; and bills cannot be changed after.
+/// `rows` rows, each the sum of its bills; each bill's copy of what the page
+/// shows (workspace name, site, lines) equals the workspace and the bill's
+/// lines; and bills and their lines cannot be changed after.
 async fn assert_totals_equal_bills(app: &TestApp, rows: i64) {
     let sums = "SELECT account_id, day, settled_by, aliyun_instance_id, sum(amount) AS amount, count(*)::int AS bills \
                 FROM daily_bills GROUP BY 1, 2, 3, 4";
@@ -257,10 +274,24 @@ async fn assert_totals_equal_bills(app: &TestApp, rows: i64) {
     let differing =
         format!("SELECT count(*) AS n FROM (({sums} EXCEPT {totals}) UNION ALL ({totals} EXCEPT {sums})) d");
     assert_eq!(app.count(&differing).await, 0);
+    let copy_differs = "SELECT count(*) AS n FROM daily_bills b JOIN workspaces w ON w.id = b.workspace_id \
+        WHERE b.workspace_name <> w.name OR b.site <> w.site \
+        OR (SELECT array_agg(c::text ORDER BY c::text) FROM json_array_elements(b.lines) c) \
+           IS DISTINCT FROM (SELECT array_agg(t ORDER BY t) FROM (SELECT json_build_array(l.item, \
+           l.retention_days, l.quantity, l.unit_price::text, l.amount::text)::text AS t \
+           FROM bill_lines l WHERE l.bill_id = b.id) t)";
+    assert_eq!(app.count(copy_differs).await, 0);
+    assert!(
+        app.count("SELECT count(*) AS n FROM daily_bills WHERE json_array_length(lines) > 0")
+            .await
+            > 0
+    );
     let mut conn = app.pool.get().await.unwrap();
     for change in [
         "UPDATE daily_bills SET amount = amount + 1",
         "DELETE FROM daily_bills",
+        "UPDATE bill_lines SET amount = amount + 1",
+        "DELETE FROM bill_lines",
     ] {
         let refused = diesel_async::RunQueryDsl::execute(diesel::sql_query(change), &mut conn).await;
         assert!(

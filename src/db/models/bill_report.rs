@@ -62,18 +62,12 @@ impl BillFilter {
             binds.push(Bind::Text(workspace));
         }
         if let Some(site) = &self.site {
-            sql.push_str(
-                "AND b.workspace_id IN (SELECT ws.id FROM workspaces ws WHERE ws.account_id = $? AND ws.site = $?) ",
-            );
-            binds.extend([Bind::BigInt(self.account_id), Bind::Text(site)]);
+            sql.push_str("AND b.site = $? ");
+            binds.push(Bind::Text(site));
         }
         sql
     }
 }
-
-/// How a bill was settled, joined to `daily_bills b` or to day totals `b`.
-const SETTLEMENT_JOINS: &str = " LEFT JOIN aliyun_instances i ON i.instance_id = b.aliyun_instance_id \
-     LEFT JOIN metering_windows mw ON mw.instance_id = b.aliyun_instance_id AND mw.day = b.day ";
 
 /// The bills of one day settled one way (one instance, or the Billing
 /// Center account): the unit of the month's chart and totals.
@@ -118,16 +112,19 @@ pub async fn day_totals(mut conn: &AsyncPgConnection, filter: &BillFilter) -> Qu
     let sql = format!(
         "WITH sums AS ({sums}) \
          SELECT b.day, b.settled_by, b.aliyun_instance_id AS instance_id, i.ali_uid, mw.state AS metering_state, \
-         b.amount, b.bills FROM sums b {SETTLEMENT_JOINS} ORDER BY b.day, b.aliyun_instance_id"
+         b.amount, b.bills FROM sums b \
+         LEFT JOIN aliyun_instances i ON i.instance_id = b.aliyun_instance_id \
+         LEFT JOIN metering_windows mw ON mw.instance_id = b.aliyun_instance_id AND mw.day = b.day \
+         ORDER BY b.day, b.aliyun_instance_id"
     );
     Prepared::new(sql, binds).load(&mut conn).await
 }
 
-/// A workspace's bill of a day, with how it was settled.
+/// A workspace's bill of a day, with how it was settled (the instance's
+/// account and the day's metering are in the [`DayTotal`] of its day and
+/// instance).
 #[derive(Clone, Debug, QueryableByName)]
 pub struct BillRow {
-    #[diesel(sql_type = Int8)]
-    pub id: i64,
     #[diesel(sql_type = Date)]
     pub day: NaiveDate,
     #[diesel(sql_type = Text)]
@@ -136,16 +133,12 @@ pub struct BillRow {
     pub workspace_name: String,
     #[diesel(sql_type = Text)]
     pub site: String,
-    #[diesel(sql_type = Numeric, column_name = bill_amount)]
+    #[diesel(sql_type = Numeric)]
     pub amount: Decimal,
     #[diesel(sql_type = Text)]
     pub settled_by: String,
     #[diesel(sql_type = Nullable<Text>)]
     pub instance_id: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub ali_uid: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub metering_state: Option<String>,
 }
 
 /// A bill line with its item's names.
@@ -184,8 +177,9 @@ macro_rules! line_columns {
     };
 }
 
-/// A bill line as the page reads it: the item's names, units and place in
-/// the list come from the price list, read beside it.
+/// A bill line as the page reads it, from the bill's copy of its lines
+/// (`daily_bills.lines`): the item's names, units and place in the list come
+/// from the price list.
 #[derive(Clone, Debug, serde::Deserialize)]
 pub struct PageLine {
     pub item: String,
@@ -196,10 +190,7 @@ pub struct PageLine {
     pub amount: Decimal,
 }
 
-/// A bill of a page with its lines (one JSON array: a row per line would
-/// repeat the bill's columns five times, and PostgreSQL would join and sort
-/// every line by the price list's order, which the page does with the list
-/// it reads anyway).
+/// A bill of a page with its lines as JSON.
 #[derive(Clone, Debug, QueryableByName)]
 struct PageBillRow {
     #[diesel(embed)]
@@ -208,11 +199,9 @@ struct PageBillRow {
     lines: String,
 }
 
-/// One page of the filter's bills, newest day first, each with its lines in
-/// no particular order (every bill has lines, written with it in one
-/// statement; one without would show none rather than fail the page). One
-/// statement: the page's bills are chosen first, then each one's lines read
-/// by index.
+/// One page of the filter's bills, newest day first, a day's by workspace
+/// name, each with its lines in no particular order: one index scan that
+/// stops at the page's end.
 pub async fn bills_page(
     mut conn: &AsyncPgConnection,
     filter: &BillFilter,
@@ -221,14 +210,9 @@ pub async fn bills_page(
 ) -> QueryResult<Vec<(BillRow, Vec<PageLine>)>> {
     let mut binds = Vec::new();
     let sql = format!(
-        "WITH p AS MATERIALIZED (SELECT b.id, b.day, b.workspace_id, w.name AS workspace_name, w.site, \
-         b.amount AS bill_amount, b.settled_by, b.aliyun_instance_id AS instance_id, i.ali_uid, \
-         mw.state AS metering_state \
-         FROM daily_bills b JOIN workspaces w ON w.id = b.workspace_id {SETTLEMENT_JOINS} {conditions} \
-         ORDER BY b.day DESC, w.name, b.workspace_id OFFSET $? LIMIT $?) \
-         SELECT p.*, (SELECT coalesce(json_agg(json_build_array(l.item, l.retention_days, l.quantity, \
-         l.unit_price::text, l.amount::text)), '[]')::text FROM bill_lines l WHERE l.bill_id = p.id) AS lines \
-         FROM p ORDER BY p.day DESC, p.workspace_name, p.workspace_id",
+        "SELECT b.day, b.workspace_id, b.workspace_name, b.site, b.amount, b.settled_by, \
+         b.aliyun_instance_id AS instance_id, b.lines::text AS lines FROM daily_bills b {conditions} \
+         ORDER BY b.day DESC, b.workspace_name, b.workspace_id OFFSET $? LIMIT $?",
         conditions = filter.conditions(&mut binds, Source::DailyBills)
     );
     binds.extend([Bind::BigInt(offset), Bind::BigInt(limit)]);
@@ -266,12 +250,12 @@ pub async fn export_rows<'a>(
     let mut binds = Vec::new();
     let sql = format!(
         concat!(
-            "SELECT b.day, b.workspace_id, w.name AS workspace_name, w.site, b.settled_by, \
+            "SELECT b.day, b.workspace_id, b.workspace_name, b.site, b.settled_by, \
              b.aliyun_instance_id AS instance_id, ",
             line_columns!(),
             " FROM bill_lines l JOIN price_items pi ON pi.item = l.item \
-             JOIN daily_bills b ON b.id = l.bill_id JOIN workspaces w ON w.id = b.workspace_id {} \
-             ORDER BY b.day, w.name, b.workspace_id, pi.position, l.retention_days"
+             JOIN daily_bills b ON b.id = l.bill_id {} \
+             ORDER BY b.day, b.workspace_name, b.workspace_id, pi.position, l.retention_days"
         ),
         filter.conditions(&mut binds, Source::DailyBills)
     );

@@ -184,21 +184,36 @@ pub async fn lock_day(conn: &mut AsyncPgConnection, day: NaiveDate) -> QueryResu
         .map(drop)
 }
 
-/// Inserts a day's bills and their lines in one statement.
+/// Inserts a day's bills and their lines in one statement. Each bill keeps
+/// its workspace's name and site and a copy of its lines as the bills page
+/// reads them (see the migration `bills_as_shown`), made here from the same
+/// lines as `bill_lines`, with their columns' scales.
 pub async fn insert(conn: &mut AsyncPgConnection, day: NaiveDate, bills: &NewBills) -> QueryResult<usize> {
     diesel::sql_query(
         r#"
-        WITH bills AS (
-            INSERT INTO daily_bills (day, workspace_id, account_id, amount, settled_by, aliyun_instance_id)
-            SELECT $1::date, b.* FROM unnest($2::text[], $3::int8[], $4::numeric[], $5::text[], $6::text[])
+        WITH l AS (
+            SELECT l.workspace_id, l.item, l.retention_days, l.quantity, l.unit_size,
+                   l.unit_price::numeric(12,4) AS unit_price, l.amount::numeric(14,2) AS amount
+            FROM unnest($7::text[], $8::text[], $9::int4[], $10::int8[], $11::int8[], $12::numeric[], $13::numeric[])
+                AS l (workspace_id, item, retention_days, quantity, unit_size, unit_price, amount)
+        ), shown AS (
+            SELECT l.workspace_id, json_agg(json_build_array(l.item, l.retention_days, l.quantity,
+                                                             l.unit_price::text, l.amount::text)) AS lines
+            FROM l GROUP BY l.workspace_id
+        ), bills AS (
+            INSERT INTO daily_bills (day, workspace_id, account_id, amount, settled_by, aliyun_instance_id,
+                                     workspace_name, site, lines)
+            SELECT $1::date, b.workspace_id, b.account_id, b.amount, b.settled_by, b.aliyun_instance_id,
+                   w.name, w.site, coalesce(shown.lines, '[]')
+            FROM unnest($2::text[], $3::int8[], $4::numeric[], $5::text[], $6::text[])
                 AS b (workspace_id, account_id, amount, settled_by, aliyun_instance_id)
+            JOIN workspaces w ON w.id = b.workspace_id
+            LEFT JOIN shown USING (workspace_id)
             RETURNING id, workspace_id
         )
         INSERT INTO bill_lines (bill_id, item, retention_days, quantity, unit_size, unit_price, amount)
         SELECT b.id, l.item, l.retention_days, l.quantity, l.unit_size, l.unit_price, l.amount
-        FROM unnest($7::text[], $8::text[], $9::int4[], $10::int8[], $11::int8[], $12::numeric[], $13::numeric[])
-            AS l (workspace_id, item, retention_days, quantity, unit_size, unit_price, amount)
-        JOIN bills b USING (workspace_id)
+        FROM l JOIN bills b USING (workspace_id)
         "#,
     )
     .bind::<Date, _>(day)

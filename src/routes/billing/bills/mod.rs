@@ -305,6 +305,7 @@ impl BillsPage {
 async fn month_view(
     conn: &diesel_async::AsyncPgConnection,
     ctx: &PageContext,
+    items: &[PriceItem],
     query: &BillsQuery,
     account_id: i64,
     month: Month,
@@ -314,16 +315,12 @@ async fn month_view(
         .and_then(|p| p.parse::<i64>().ok())
         .unwrap_or(1)
         .max(1);
-    // The sums, the price list and the asked page are pipelined; only a page
-    // past the end is read again, as the last one.
+    // The sums and the asked page are pipelined; only a page past the end is
+    // read again, as the last one.
     let page_of =
         |page: i64| bill_report::bills_page(conn, &filter, (page - 1).saturating_mul(PAGE_SIZE), PAGE_SIZE);
-    let (totals, items, mut rows) = futures_util::future::try_join3(
-        bill_report::day_totals(conn, &filter),
-        PriceItem::all(conn),
-        page_of(asked),
-    )
-    .await?;
+    let (totals, mut rows) =
+        futures_util::future::try_join(bill_report::day_totals(conn, &filter), page_of(asked)).await?;
     let mut daily: Vec<(chrono::NaiveDate, Decimal)> = Vec::new();
     for t in &totals {
         match daily.last_mut() {
@@ -343,18 +340,28 @@ async fn month_view(
     let mut counted: HashMap<usize, String> = HashMap::new();
     let mut bills: Vec<BillView> = Vec::new();
     for (r, lines) in rows {
-        let lines = line_views(ctx.lang, &items, lines);
+        let lines = line_views(ctx.lang, items, lines);
+        // The instance's account and the day's metering, from the sums of the
+        // bill's day and instance (read beside the page: a day settled
+        // between the two reads has none, and shows as without an account).
+        let share = r.instance_id.as_ref().and_then(|instance| {
+            totals
+                .iter()
+                .find(|t| t.day == r.day && t.instance_id.as_ref() == Some(instance))
+        });
+        let ali_uid = share.and_then(|t| t.ali_uid.as_deref());
+        let metering_state = share.and_then(|t| t.metering_state.as_deref());
         let key = (
             r.settled_by.clone(),
             r.instance_id.clone(),
-            r.metering_state.clone(),
+            metering_state.map(str::to_string),
         );
         let (settled, metering) = words
             .entry(key)
             .or_insert_with(|| {
                 (
-                    settled_by(ctx, &r.settled_by, r.ali_uid.as_deref(), r.instance_id.as_deref()),
-                    metering_label(ctx, r.metering_state.as_deref()),
+                    settled_by(ctx, &r.settled_by, ali_uid, r.instance_id.as_deref()),
+                    metering_label(ctx, metering_state),
                 )
             })
             .clone();
@@ -403,7 +410,9 @@ pub async fn bills(
     // The filter's workspaces and the month, pipelined on the connection.
     let view = async {
         match &month {
-            Ok(month) => Ok(Some(month_view(&conn, &ctx, &query, account_id.0, *month).await?)),
+            Ok(month) => Ok(Some(
+                month_view(&conn, &ctx, &state.price_items, &query, account_id.0, *month).await?,
+            )),
             Err(_) => Ok::<_, AppError>(None),
         }
     };
