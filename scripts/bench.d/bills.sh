@@ -16,8 +16,9 @@ FROM generate_series(1, 50) n;
 INSERT INTO settled_days (day)
 SELECT d::date FROM generate_series('$BILLS_MONTH-01'::date, '$BILLS_MONTH-30'::date, interval '1 day') d
 ON CONFLICT DO NOTHING;
-CREATE TEMPORARY TABLE bench_items (item, retention, unit_size, price, amount) AS
-VALUES ('timeline', 7, 1000, 0.7::numeric(12,4), 2.00::numeric(14,2)), ('logs', 14, 1000000, 1.5, 1.85),
+-- (typed as bill_lines' columns, so that the copies below read as the settlement writes them)
+CREATE TEMPORARY TABLE bench_items (item TEXT, retention INTEGER, unit_size BIGINT, price NUMERIC(12,4), amount NUMERIC(14,2));
+INSERT INTO bench_items VALUES ('timeline', 7, 1000, 0.7, 2.00), ('logs', 14, 1000000, 1.5, 1.85),
        ('trace', 7, 1000000, 3, 3.70), ('pv', 7, 10000, 1, 2.79), ('trigger', 0, 10000, 1, 2.00);
 -- (each bill with its copy of its lines, as the settlement writes them)
 INSERT INTO daily_bills (day, workspace_id, account_id, amount, settled_by, aliyun_instance_id, workspace_name, site, lines)

@@ -1,5 +1,5 @@
 //! An account's daily bills as the Billing Center shows and exports them:
-//! month summaries, pages of bills with their metering state, bill lines.
+//! month summaries with their metering state, pages of bills, bill lines.
 //! Every query is scoped to one account.
 
 use chrono::NaiveDate;

@@ -158,8 +158,8 @@ fn method_totals(ctx: &PageContext, totals: &[DayTotal]) -> Vec<MethodTotal> {
         .collect()
 }
 
-/// How a bill was settled: method, instance, metering state.
-type SettledKey = (String, Option<String>, Option<String>);
+/// How a bill was settled: method, instance, its account, metering state.
+type SettledKey = (String, Option<String>, Option<String>, Option<String>);
 
 /// A bill as a row of the table, with its lines.
 pub struct BillView {
@@ -354,6 +354,7 @@ async fn month_view(
         let key = (
             r.settled_by.clone(),
             r.instance_id.clone(),
+            ali_uid.map(str::to_string),
             metering_state.map(str::to_string),
         );
         let (settled, metering) = words
